@@ -1,0 +1,180 @@
+"""The checker: a contract's schema and strict rules → violations.
+
+One ``Checker`` per (contract, profile), compiled once and reused for every
+payload. Valid payloads take the fast path (a boolean schema check and the
+strict rules); only failing ones pay for error collection, hints and line
+numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .draft7 import CompiledSchema, Parts, SchemaError, parts_from_pointer, pointer_from_parts
+from .loader import Registry
+from .model import Contract, Envelope, Hint, Profile, Result, Violation
+from .positions import line_column, offset_of
+from .rules import Context, PointerPattern, RuleFn, compile_rule
+from .sources import Payload, payload_from_text
+
+
+@dataclass(frozen=True)
+class _Scoped:
+    """Rules and hints of one embedded payload contract, applied under ``prefix``."""
+
+    prefix: PointerPattern
+    rules: tuple[tuple[str, str, str, RuleFn], ...]  # (id, severity, message, fn)
+    hints: tuple[tuple[Hint, PointerPattern | None, re.Pattern[str] | None], ...]
+
+
+def target_schema(registry: Registry, contract: Contract) -> tuple[Any, Envelope | None]:
+    """The schema ``validate --contract`` checks for this contract, resolved, and its envelope."""
+    if contract.schema is not None:
+        return contract.schema.document, None
+    endpoint = contract.endpoint
+    assert endpoint is not None
+    if endpoint.payload == "request":
+        return registry.resolve(endpoint.request_body), None
+    response = contract.response(endpoint.payload)
+    assert response is not None
+    return registry.resolve(response.body if response.body is not None else True), response.envelope
+
+
+def _target_body(registry: Registry, contract: Contract) -> Any:
+    if contract.schema is not None:
+        return {"$contract": contract.id}
+    endpoint = contract.endpoint
+    assert endpoint is not None
+    if endpoint.payload == "request":
+        return endpoint.request_body
+    response = contract.response(endpoint.payload)
+    assert response is not None
+    return response.body
+
+
+class Checker:
+    """Judges payloads against one contract under one profile."""
+
+    def __init__(self, registry: Registry, contract_id: str = "connectors.log-record", *,
+                 profile: Profile = "official") -> None:
+        if profile not in ("official", "strict"):
+            raise ValueError(f"unknown profile {profile!r} (official or strict)")
+        self.registry = registry
+        self.contract = registry.get(contract_id)
+        self.profile = profile
+        schema, self.envelope = target_schema(registry, self.contract)
+        self.schema = CompiledSchema(schema)
+        scoped = []
+        for prefix, embedded in registry.embedded_contracts(_target_body(registry, self.contract)):
+            scoped.append(_Scoped(
+                prefix=PointerPattern(prefix),
+                rules=tuple((r.id, "error" if profile == "strict" else r.severity, r.message, compile_rule(r))
+                            for r in embedded.strict),
+                hints=tuple((h, PointerPattern(prefix + h.pointer) if h.pointer is not None else None,
+                             re.compile(h.value_matches) if h.value_matches is not None else None)
+                            for h in embedded.hints),
+            ))
+        self._scoped = tuple(scoped)
+
+    # -- public API ------------------------------------------------------------------
+
+    def check(self, payload: Payload) -> Result:
+        """The verdict on one payload read by ``sources`` (parse errors included)."""
+        if payload.error is not None:
+            return Result(payload.source, (payload.error,), payload.path, unreadable=payload.unreadable)
+        violations, form = self.violations(payload.document, duplicates=payload.duplicates)
+        if violations and payload.text is not None:
+            violations = self._locate(violations, payload.text, payload.line_offset)
+        return Result(payload.source, tuple(violations), payload.path, envelope=form)
+
+    def check_document(self, document: Any, source: str = "<document>") -> Result:
+        """Check an already-parsed document (no line numbers, no duplicate-key detection)."""
+        violations, form = self.violations(document)
+        return Result(source, tuple(violations), envelope=form)
+
+    def check_text(self, text: str, source: str = "<text>") -> Result:
+        return self.check(payload_from_text(source, text))
+
+    def violations(self, document: Any, *, duplicates: Iterable[tuple[dict[str, Any], list[str]]] = ()
+                   ) -> tuple[list[Violation], str | None]:
+        form = None
+        prefix: Parts = ()
+        if self.envelope is not None:
+            if self._is_envelope(document):
+                form, prefix, document = "enveloped", (self.envelope.key,), document[self.envelope.key]
+            elif self.envelope.required:
+                return [Violation("", "envelope", "error",
+                                  f"expected the API v3 envelope {{{self.envelope.key!r}: ..., 'message', 'code'}}")], None
+            else:
+                form = "bare"
+        out: list[Violation] = []
+        if not self.schema.is_valid(document):
+            for error in self.schema.errors(document):
+                out.append(self._from_schema_error(error, document, prefix))
+        ctx = Context(duplicates=list(duplicates))
+        for scope in self._scoped:
+            for base, sub in scope.prefix.select(document):
+                for rule_id, severity, message, fn in scope.rules:
+                    for parts, detail in fn(sub, ctx):
+                        full = prefix + base + parts
+                        out.append(Violation(pointer_from_parts(full), rule_id, severity,  # type: ignore[arg-type]
+                                             f"{message}: {detail}"))
+        return out, form
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _is_envelope(self, document: Any) -> bool:
+        return type(document) is dict and self.envelope is not None and self.envelope.key in document \
+            and "code" in document and "message" in document
+
+    def _from_schema_error(self, error: SchemaError, document: Any, prefix: Parts) -> Violation:
+        return Violation(pointer_from_parts(prefix + error.parts), error.keyword, "error", error.message,
+                         self._hint(error, document))
+
+    def _hint(self, error: SchemaError, document: Any) -> str | None:
+        parts = error.parts
+        for scope in self._scoped:
+            for hint, pattern, value_rx in scope.hints:
+                if hint.rule is not None and hint.rule != error.keyword:
+                    continue
+                if pattern is not None and not pattern.matches(parts):
+                    continue
+                if hint.sibling is not None:
+                    parent = _get(document, parts[:-1])
+                    if type(parent) is not dict or hint.sibling not in parent:
+                        continue
+                if value_rx is not None:
+                    value = _get(document, parts)
+                    if type(value) is not str or not value_rx.search(value):
+                        continue
+                return hint.say
+        return None
+
+    @staticmethod
+    def _locate(violations: list[Violation], text: str, line_offset: int) -> list[Violation]:
+        located = []
+        cache: dict[str, tuple[int, int]] = {}
+        for v in violations:
+            if v.line is None:
+                if v.pointer not in cache:
+                    cache[v.pointer] = line_column(text, offset_of(text, parts_from_pointer(v.pointer)))
+                line, column = cache[v.pointer]
+                v = Violation(v.pointer, v.rule, v.severity, v.message, v.hint, line + line_offset, column)
+            located.append(v)
+        return located
+
+
+_MISSING = object()
+
+
+def _get(document: Any, parts: Parts) -> Any:
+    for part in parts:
+        if type(document) is dict:
+            document = document.get(part, _MISSING)  # type: ignore[arg-type]
+        elif type(document) is list and type(part) is int and part < len(document):
+            document = document[part]
+        else:
+            return _MISSING
+    return document

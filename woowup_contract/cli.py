@@ -1,0 +1,272 @@
+"""The ``woowup-contract`` command line.
+
+parse → settings → build → execute: command functions return an exit code,
+and only ``main`` exits. Heavy modules (hypothesis, schemathesis, requests,
+werkzeug) are imported inside the commands that need them, so ``validate``
+starts fast.
+
+Exit codes: 0 success, 1 a payload or check failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import IO, Any, Callable, Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem with how the command was called: exit 2 with this message."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--contracts-dir", action="append", default=[], metavar="DIR",
+        help="a directory of your own contracts (*.yaml) that extends or overrides the bundled ones; repeatable",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="woowup-contract",
+        description="Check what a WoowUp connector sends and receives against WoowUp's API contracts.",
+        epilog="Exit codes: 0 success, 1 a payload or check failed, 2 usage error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    # validate ---------------------------------------------------------------------
+    p = sub.add_parser(
+        "validate", parents=[common], help="validate payload files, folders, JSONL or stdin",
+        description="Validate payloads against a contract. Inputs: files, directories (recursive: *.json, *.jsonl, "
+                    "*.ndjson), globs, or - for stdin. JSONL/NDJSON holds one payload per line.",
+        epilog="Exit codes: 0 all valid (warnings allowed unless --strict), 1 a payload is invalid or unparseable, "
+               "2 usage error (unknown contract, no input matched, missing or unreadable path).",
+    )
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="file, directory, glob, or - for stdin")
+    p.add_argument("--contract", default="connectors.log-record", metavar="ID",
+                   help="contract id to validate against (default: %(default)s; see 'contracts list')")
+    p.add_argument("--strict", action="store_true",
+                   help="strict profile: the strict rules' findings are errors, not warnings")
+    p.add_argument("--format", choices=("text", "json", "junit", "github"), default="text",
+                   help="report format (default: %(default)s)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--max-bytes", type=_positive_int, default=None, metavar="N",
+                   help="largest payload read, a .json file or one JSONL line (default: 10485760, 10 MiB)")
+    p.add_argument("--jobs", "-j", type=_non_negative_int, default=0, metavar="N",
+                   help="worker processes (default 0: chosen from the input size; 1: no workers)")
+    p.set_defaults(func=cmd_validate)
+
+    # contracts --------------------------------------------------------------------
+    p = sub.add_parser("contracts", help="list, show, lint or export the contracts")
+    csub = p.add_subparsers(dest="contracts_command", metavar="ACTION")
+    c = csub.add_parser("list", parents=[common], help="the known contracts")
+    c.set_defaults(func=cmd_contracts_list)
+    c = csub.add_parser("show", parents=[common], help="one contract: source, schema, examples, drift, rules")
+    c.add_argument("id", metavar="ID")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.set_defaults(func=cmd_contracts_show)
+    c = csub.add_parser("lint", parents=[common],
+                        help="check every contract (format, examples against their pinned verdicts, provenance) "
+                             "and print the documentation drift table")
+    c.set_defaults(func=cmd_contracts_lint)
+    c = csub.add_parser("openapi", parents=[common], help="write an OpenAPI 3 document of the endpoints")
+    c.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    c.add_argument("--format", choices=("json", "yaml"), default=None,
+                   help="json or yaml (default: from the --output suffix, else json)")
+    c.set_defaults(func=_lazy("woowup_contract.openapi", "run_cli"))
+    p.set_defaults(func=lambda args, out: _missing_action(p))
+
+    # generate ---------------------------------------------------------------------
+    p = sub.add_parser("generate", parents=[common], help="generate valid or labelled invalid payloads",
+                       description="Generate payloads from a contract with Hypothesis. The same seed gives the "
+                                   "same files. Invalid payloads get NAME.expected.json beside them.")
+    p.add_argument("--contract", default="connectors.log-record", metavar="ID")
+    p.add_argument("-n", "--count", type=_positive_int, default=10, metavar="N", help="how many (default: 10)")
+    p.add_argument("--invalid", action="store_true", help="generate invalid payloads, labelled")
+    p.add_argument("--profile", choices=("official", "strict"), default="official")
+    p.add_argument("--seed", type=int, default=0, help="seed (default: %(default)s)")
+    p.add_argument("--out", default="-", metavar="DIR|-",
+                   help="directory to write one file per payload, or - for JSONL on stdout (default)")
+    p.set_defaults(func=_lazy("woowup_contract.generate", "run_cli"))
+
+    # mock -------------------------------------------------------------------------
+    p = sub.add_parser("mock", parents=[common], help="run the stateful mock of the WoowUp endpoints",
+                       description="A stateful fake of POST /v1/log, GET /v1/logs and GET /apiv3/stats.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=_non_negative_int, default=8080, help="port (default: %(default)s; 0 picks one)")
+    p.add_argument("--db", metavar="FILE", help="SQLite file to keep records across restarts (default: in memory)")
+    p.add_argument("--api-key", action="append", default=[], metavar="KEY",
+                   help="an accepted API key, repeatable (default: one generated and printed at start)")
+    p.add_argument("--envelope", action="store_true", help="answer /apiv3/stats inside the API v3 envelope")
+    p.add_argument("--rate-limit", metavar="N/min", help="e.g. 140/min: answer 429 with Retry-After beyond it")
+    p.add_argument("--fault", action="append", default=[], metavar="STATUS:P",
+                   help="inject STATUS with probability P, e.g. 503:0.05; repeatable")
+    p.add_argument("--latency", metavar="DURATION", help="added latency per request, e.g. 200ms")
+    p.add_argument("--max-body", type=_positive_int, default=1024 * 1024, metavar="BYTES",
+                   help="largest accepted request body (default: 1 MiB)")
+    p.add_argument("--seed", type=int, default=None, help="seed for random faults")
+    p.set_defaults(func=_lazy("woowup_contract.mock.server", "run_cli"))
+
+    # check ------------------------------------------------------------------------
+    p = sub.add_parser("check", parents=[common], help="check endpoints (the embedded mock, or a live URL)",
+                       description="Property-based checks of the endpoints against the contracts, with "
+                                   "schemathesis. Without --base-url the embedded mock is started and checked.",
+                       epilog="Exit codes: 0 all checks pass, 1 a check failed, 2 usage or connection error.")
+    p.add_argument("--base-url", metavar="URL", help="the API to check (default: the embedded mock)")
+    p.add_argument("--api-key", metavar="KEY", default=None,
+                   help="API key (default: $WOOWUP_API_KEY); never printed")
+    p.add_argument("--allow-writes", action="store_true",
+                   help="against --base-url, also run POST operations (records are tagged with the run id)")
+    p.add_argument("--max-examples", type=_positive_int, default=None, metavar="N")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--rate-limit", metavar="N/min", default=None,
+                   help="request budget (default: 60/min against a live URL, none against the mock)")
+    p.add_argument("--timeout", type=float, default=10.0, help="request timeout in seconds (default: %(default)s)")
+    p.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    p.add_argument("--output", "-o", metavar="FILE")
+    p.set_defaults(func=_lazy("woowup_contract.endpoints", "run_cli"))
+    return parser
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, IO[str]], int]:
+    def run(args: argparse.Namespace, out: IO[str]) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), name)(args, out))
+
+    return run
+
+
+def _missing_action(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+# -- shared helpers -------------------------------------------------------------------
+
+
+def registry_from(args: argparse.Namespace) -> Any:
+    from .loader import load_registry
+
+    return load_registry(args.contracts_dir)
+
+
+def open_output(path: str | None, default: IO[str]) -> IO[str]:
+    if path is None:
+        return default
+    try:
+        return open(path, "w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# -- validate --------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
+    from .validate import validate_paths
+
+    if not args.inputs:
+        raise UsageError("no input given: name files, directories, globs, or - for stdin")
+    registry = registry_from(args)
+    registry.get(args.contract)
+    stream = open_output(args.output, out)
+    try:
+        return validate_paths(
+            registry, args.inputs, contract=args.contract, strict=args.strict, fmt=args.format,
+            stream=stream, max_bytes=args.max_bytes, jobs=args.jobs,
+        )
+    finally:
+        if stream is not out:
+            stream.close()
+
+
+# -- contracts -------------------------------------------------------------------------
+
+
+def cmd_contracts_list(args: argparse.Namespace, out: IO[str]) -> int:
+    registry = registry_from(args)
+    width = max(len(c.id) for c in registry)
+    for c in registry:
+        where = "" if c.bundled else f"  [{c.path}]"
+        out.write(f"{c.id.ljust(width)}  {c.kind:<8}  {c.title}{where}\n")
+    return EXIT_OK
+
+
+def cmd_contracts_show(args: argparse.Namespace, out: IO[str]) -> int:
+    from .lint import show_contract
+
+    registry = registry_from(args)
+    return show_contract(registry, registry.get(args.id), args.format, out)
+
+
+def cmd_contracts_lint(args: argparse.Namespace, out: IO[str]) -> int:
+    from .lint import lint
+
+    return lint(args.contracts_dir, out)
+
+
+# -- entry point -----------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    from .loader import ContractError, UnknownContract
+
+    out = sys.stdout
+    try:
+        return args.func(args, out)
+    except UsageError as exc:
+        _error(str(exc))
+    except UnknownContract as exc:
+        _error(str(exc))
+    except ContractError as exc:
+        _error(f"broken contract: {exc}")
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # the reader went away (| head): not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return EXIT_FAILED
+    return EXIT_USAGE
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"woowup-contract: error: {message}\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

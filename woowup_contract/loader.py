@@ -1,0 +1,372 @@
+"""YAML contract files → model, with a meta-check that names file and line.
+
+Contracts are loaded with a safe loader only. The bundled contracts are found
+next to the package (installed wheel) or at the top of a checkout; a user's
+``--contracts-dir`` extends them, and a contract with the same id overrides.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+import yaml
+
+from .draft7 import CompiledSchema, SchemaCompileError, parts_from_pointer
+from .model import (
+    Auth,
+    Contract,
+    Drift,
+    Endpoint,
+    Envelope,
+    Example,
+    ExpectedViolation,
+    Hint,
+    Parameter,
+    Response,
+    Schema,
+    Source,
+    StrictRule,
+)
+
+_HERE = Path(__file__).resolve().parent
+_META_SCHEMA_PATH = _HERE / "contract-format.schema.json"
+_RULE_COMMON = {"id", "kind", "severity", "message", "provenance"}
+
+
+def bundled_contracts_dir() -> Path:
+    """``woowup_contract/contracts`` in a wheel, ``contracts/`` in a checkout."""
+    for candidate in (_HERE / "contracts", _HERE.parent / "contracts"):
+        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+            return candidate
+    raise ContractError(str(_HERE / "contracts"), None, "the bundled contracts are missing from this installation")
+
+
+class ContractError(Exception):
+    """A contract file that cannot be used: file, line (when known) and what is wrong."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownContract(LookupError):
+    def __init__(self, contract_id: str, known: Iterable[str]) -> None:
+        self.contract_id = contract_id
+        self.known = sorted(known)
+        super().__init__(f"unknown contract {contract_id!r}; known: {', '.join(self.known)}")
+
+
+# -- YAML with line numbers ------------------------------------------------------
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe loading only; C when available
+
+
+def _to_python(loader: Any, node: yaml.Node, pointer: str, lines: dict[str, int], path: str) -> Any:
+    lines[pointer] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in out:
+                raise ContractError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
+            child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
+            out[key] = _to_python(loader, value_node, child, lines, path)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(loader, v, f"{pointer}/{i}", lines, path) for i, v in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def read_yaml(path: str, text: str) -> tuple[Any, dict[str, int]]:
+    lines: dict[str, int] = {}
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ContractError(path, 1, "empty contract file")
+        return _to_python(loader, node, "", lines, path), lines
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ContractError(path, line, f"not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ContractError(path, None, f"not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _line_for(lines: Mapping[str, int], pointer: str) -> int | None:
+    while True:
+        if pointer in lines:
+            return lines[pointer]
+        if not pointer:
+            return None
+        pointer = pointer.rsplit("/", 1)[0]
+
+
+_meta: CompiledSchema | None = None
+
+
+def meta_schema() -> CompiledSchema:
+    global _meta
+    if _meta is None:
+        _meta = CompiledSchema(json.loads(_META_SCHEMA_PATH.read_text(encoding="utf-8")))
+    return _meta
+
+
+def meta_errors(data: Any, lines: Mapping[str, int], path: str) -> list[ContractError]:
+    errors = meta_schema().errors(data)
+    out = []
+    for e in errors:
+        pointer = e.pointer
+        out.append(ContractError(path, _line_for(lines, pointer), f"{pointer or '/'}: {e.message}"))
+    return out
+
+
+# -- building the model ---------------------------------------------------------
+
+
+def _build(data: Mapping[str, Any], lines: Mapping[str, int], path: str, bundled: bool) -> Contract:
+    src = data["source"]
+    schema = None
+    if "schema" in data:
+        s = data["schema"]
+        schema = Schema(s["provenance"], s["dialect"], s["document"], s.get("note"))
+    examples = tuple(
+        Example(
+            name=e["name"], provenance=e["provenance"], where=e["where"], raw=e["raw"], verdict=e["verdict"],
+            violations=tuple(ExpectedViolation(v["pointer"], v["rule"], v.get("line"), v.get("column"))
+                             for v in e.get("violations", ())),
+            note=e.get("note"),
+        )
+        for e in data.get("examples", ())
+    )
+    drift = tuple(Drift(**d) for d in data.get("drift", ()))
+    strict = tuple(
+        StrictRule(
+            id=r["id"], kind=r["kind"], severity=r["severity"], message=r["message"], provenance=r["provenance"],
+            options={k: v for k, v in r.items() if k not in _RULE_COMMON},
+            line=lines.get(f"/strict/{i}"),
+        )
+        for i, r in enumerate(data.get("strict", ()))
+    )
+    hints = tuple(
+        Hint(say=h["say"], rule=h["when"].get("rule"), pointer=h["when"].get("pointer"),
+             sibling=h["when"].get("sibling"), value_matches=h["when"].get("value"))
+        for h in data.get("hints", ())
+    )
+    endpoint = None
+    if "endpoint" in data:
+        e = data["endpoint"]
+        auth = None
+        if "auth" in e:
+            a = e["auth"]
+            auth = Auth(tuple(a["schemes"]), a["header"], a["provenance"], a.get("note"))
+        params = tuple(
+            Parameter(
+                name=p["name"], location=p["in"], type=p["type"], provenance=p["provenance"],
+                description=p.get("description", ""), default=p.get("default"), minimum=p.get("minimum"),
+                maximum=p.get("maximum"), enum=tuple(p["enum"]) if "enum" in p else None, format=p.get("format"),
+                required=p.get("required", False),
+            )
+            for p in e["parameters"]
+        )
+        responses = []
+        for r in e["responses"]:
+            env = r.get("envelope")
+            responses.append(Response(
+                status=r["status"], description=r["description"], provenance=r["provenance"], body=r.get("body"),
+                envelope=Envelope(env["provenance"], env["required"], env.get("key", "payload"), env.get("note"))
+                if env else None,
+                headers=r.get("headers", {}),
+            ))
+        req = e.get("request")
+        endpoint = Endpoint(
+            method=e["method"], host=e["host"], path=e["path"], auth=auth, parameters=params,
+            request_body=req["body"] if req else None, responses=tuple(responses), provenance=e["provenance"],
+            payload=e["payload"],
+        )
+    return Contract(
+        id=data["id"], kind=data["kind"], title=data["title"], source=Source(src["doc"], src["section"], src["url"]),
+        path=path, schema=schema, examples=examples, drift=drift, strict=strict, hints=hints, endpoint=endpoint,
+        bundled=bundled,
+    )
+
+
+def _semantic_errors(data: Mapping[str, Any], lines: Mapping[str, int], path: str) -> list[ContractError]:
+    """What the meta-schema cannot say: schemas compile, patterns compile, payload choice exists."""
+    import re
+
+    errors: list[ContractError] = []
+    if "schema" in data:
+        try:
+            CompiledSchema(data["schema"]["document"])
+        except SchemaCompileError as exc:
+            errors.append(ContractError(path, _line_for(lines, "/schema/document"), f"schema: {exc}"))
+    for i, h in enumerate(data.get("hints", ())):
+        if "value" in h["when"]:
+            try:
+                re.compile(h["when"]["value"])
+            except re.error as exc:
+                errors.append(ContractError(path, _line_for(lines, f"/hints/{i}/when/value"),
+                                            f"hint value is not a valid regular expression: {exc}"))
+    if "endpoint" in data:
+        e = data["endpoint"]
+        statuses = {r["status"] for r in e["responses"]}
+        choice = e["payload"]
+        if choice == "request" and "request" not in e:
+            errors.append(ContractError(path, _line_for(lines, "/endpoint/payload"),
+                                        "payload is 'request' but the endpoint has no request body"))
+        elif choice != "request" and choice not in statuses:
+            errors.append(ContractError(path, _line_for(lines, "/endpoint/payload"),
+                                        f"payload names status {choice} but no response has it"))
+    return errors
+
+
+def load_file(path: str | os.PathLike[str], *, bundled: bool = False) -> Contract:
+    """Load and meta-check one contract file; raise the first ContractError."""
+    errors, contract = check_file(path, bundled=bundled)
+    if errors:
+        raise errors[0]
+    assert contract is not None
+    return contract
+
+
+def check_file(path: str | os.PathLike[str], *, bundled: bool = False) -> tuple[list[ContractError], Contract | None]:
+    """Every problem with one contract file (for ``lint``), and the contract if there were none."""
+    spath = str(path)
+    try:
+        with open(spath, "rb") as handle:
+            raw = handle.read()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [ContractError(spath, raw[: exc.start].count(b"\n") + 1, "not UTF-8 text")], None
+    except OSError as exc:
+        return [ContractError(spath, None, f"cannot read: {exc.strerror or exc}")], None
+    try:
+        data, lines = read_yaml(spath, text)
+    except ContractError as exc:
+        return [exc], None
+    if not isinstance(data, dict):
+        return [ContractError(spath, 1, "a contract file must be a mapping")], None
+    errors = meta_errors(data, lines, spath)
+    if errors:
+        return errors, None
+    errors = _semantic_errors(data, lines, spath)
+    if errors:
+        return errors, None
+    return [], _build(data, lines, spath, bundled)
+
+
+# -- the registry -----------------------------------------------------------------
+
+
+@dataclass
+class Registry:
+    """All known contracts by id; user directories override the bundled ones."""
+
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    directories: list[str] = field(default_factory=list)
+
+    def get(self, contract_id: str) -> Contract:
+        try:
+            return self.contracts[contract_id]
+        except KeyError:
+            raise UnknownContract(contract_id, self.contracts) from None
+
+    def __iter__(self) -> Iterator[Contract]:
+        return iter(sorted(self.contracts.values(), key=lambda c: c.id))
+
+    def __contains__(self, contract_id: object) -> bool:
+        return contract_id in self.contracts
+
+    def describe(self) -> str:
+        """What the run uses, for headers: bundled, or bundled + which directories."""
+        extra = [d for d in self.directories[1:]]
+        return "bundled" + "".join(f" + {d}" for d in extra)
+
+    # -- schema resolution --------------------------------------------------------
+
+    def resolve(self, body: Any, _seen: tuple[str, ...] = ()) -> Any:
+        """Replace ``{"$contract": ID}`` with that contract's schema document."""
+        if isinstance(body, dict):
+            if "$contract" in body:
+                ref = body["$contract"]
+                if ref in _seen:
+                    raise ContractError(self.get(ref).path, None, f"$contract cycle through {ref!r}")
+                target = self.get(ref)
+                if target.schema is None:
+                    raise ContractError(target.path, None, f"$contract {ref!r} is not a payload contract")
+                doc = {k: v for k, v in target.schema.document.items()
+                       if k not in ("$schema", "$id", "definitions")}
+                return self.resolve(copy.deepcopy(doc), _seen + (ref,))
+            return {k: self.resolve(v, _seen) for k, v in body.items()}
+        if isinstance(body, list):
+            return [self.resolve(v, _seen) for v in body]
+        return body
+
+    def embedded_contracts(self, body: Any, prefix: str = "") -> Iterator[tuple[str, Contract]]:
+        """(instance pointer pattern, contract) for each ``$contract`` in a body schema."""
+        if isinstance(body, dict):
+            if "$contract" in body:
+                yield prefix, self.get(body["$contract"])
+                return
+            for key in ("allOf", "anyOf", "oneOf"):
+                for sub in body.get(key, ()):
+                    yield from self.embedded_contracts(sub, prefix)
+            if "items" in body and isinstance(body["items"], dict):
+                yield from self.embedded_contracts(body["items"], prefix + "/*")
+            for name, sub in (body.get("properties") or {}).items():
+                yield from self.embedded_contracts(sub, prefix + "/" + name)
+
+
+def _contract_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file()) + sorted(
+        p for p in directory.glob("*.yml") if p.is_file())
+
+
+def load_registry(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, only: Iterable[str] | None = None) -> Registry:
+    """The bundled contracts plus each extra directory, in order (later wins).
+
+    Raises ContractError for the first broken file (``lint`` uses check_file to see them all).
+    """
+    registry = Registry()
+    bundled = bundled_contracts_dir()
+    dirs: list[tuple[Path, bool]] = [(bundled, True)]
+    for d in extra_dirs:
+        p = Path(d)
+        if not p.is_dir():
+            raise ContractError(str(d), None, "contracts directory not found")
+        dirs.append((p, False))
+    for directory, is_bundled in dirs:
+        registry.directories.append(str(directory))
+        for file in _contract_files(directory):
+            contract = load_file(file, bundled=is_bundled)
+            registry.contracts[contract.id] = contract
+    # every $contract reference must resolve
+    for contract in registry:
+        if contract.endpoint is not None:
+            bodies = [contract.endpoint.request_body] + [r.body for r in contract.endpoint.responses]
+            for body in bodies:
+                try:
+                    for _ in registry.embedded_contracts(body):
+                        pass
+                    registry.resolve(body)
+                except UnknownContract as exc:
+                    raise ContractError(contract.path, None, f"$contract {exc.contract_id!r} is not a known contract") from None
+    return registry
+
+
+def pointer_glob_parts(pattern: str) -> list[str]:
+    return parts_from_pointer(pattern)

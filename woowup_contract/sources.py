@@ -1,0 +1,295 @@
+"""Payload readers: files, directories, globs, JSONL/NDJSON and stdin.
+
+A read or parse failure is a value (``Payload.error``), never an exception:
+one bad file must not hide the others.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Any, Iterable, Iterator
+
+from .model import Violation
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
+LINE_SUFFIXES = (".jsonl", ".ndjson")
+_GLOB_CHARS = "*?["
+
+
+@dataclass
+class Payload:
+    """One document to check, or the reason it could not be read."""
+
+    source: str
+    path: str | None = None
+    text: str | None = None
+    document: Any = None
+    error: Violation | None = None
+    line_offset: int = 0
+    # objects parsed with the same key twice: (the dict, the repeated keys)
+    duplicates: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
+    # a read error (missing, unreadable path) is a usage problem, not a payload verdict
+    unreadable: bool = False
+
+
+class ParseFailure(ValueError):
+    def __init__(self, message: str, line: int = 1, column: int = 1, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
+    """Parse one JSON document; keep track of duplicate keys (json.loads drops them)."""
+    duplicates: list[tuple[dict[str, Any], list[str]]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items):
+            seen: set[str] = set()
+            repeated = []
+            for key, _ in items:
+                if key in seen and key not in repeated:
+                    repeated.append(key)
+                seen.add(key)
+            duplicates.append((obj, repeated))
+        return obj
+
+    if text.startswith("\ufeff"):
+        raise ParseFailure(
+            "the text starts with a UTF-8 byte order mark (BOM); JSON sent to the API must not",
+            hint="save the file as UTF-8 without BOM",
+        )
+    if not text.strip():
+        raise ParseFailure("empty: no JSON document")
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant), duplicates
+    except json.JSONDecodeError as exc:
+        message = exc.msg
+        if message.startswith("Expecting property name") and _trailing_comma(text, exc.pos):
+            message = "trailing comma (JSON allows none before } or ])"
+        raise ParseFailure(f"invalid JSON: {message}", exc.lineno, exc.colno) from None
+    except ValueError as exc:  # NaN / Infinity
+        line, column = _constant_position(text)
+        raise ParseFailure(f"invalid JSON: {exc} (NaN and Infinity are not JSON numbers)", line, column) from None
+    except RecursionError:
+        raise ParseFailure("invalid JSON: nesting too deep to parse") from None
+
+
+def _trailing_comma(text: str, pos: int) -> bool:
+    j = pos - 1
+    while j >= 0 and text[j] in " \t\r\n":
+        j -= 1
+    return j >= 0 and text[j] == "," and pos < len(text) and text[pos] in "}]"
+
+
+def _constant_position(text: str) -> tuple[int, int]:
+    from .positions import line_column
+
+    offsets = [i for i in (text.find(w) for w in ("NaN", "-Infinity", "Infinity")) if i >= 0]
+    return line_column(text, min(offsets)) if offsets else (1, 1)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        if b"\x00" in data[:8192]:
+            what = "binary data, not JSON text"
+        else:
+            what = "not UTF-8 text"
+        raise ParseFailure(
+            f"{what}: byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8",
+            line,
+            column,
+            hint="JSON must be encoded as UTF-8 (RFC 8259); re-encode the file" if what == "not UTF-8 text" else None,
+        ) from None
+
+
+def _error(rule: str, message: str, line: int | None = None, column: int | None = None,
+           hint: str | None = None) -> Violation:
+    return Violation(pointer="", rule=rule, severity="error", message=message, hint=hint, line=line, column=column)
+
+
+def payload_from_text(source: str, text: str, *, path: str | None = None, line_offset: int = 0) -> Payload:
+    payload = Payload(source=source, path=path, text=text, line_offset=line_offset)
+    try:
+        payload.document, payload.duplicates = parse_json(text)
+    except ParseFailure as exc:
+        payload.error = _error("parse", exc.message, exc.line + line_offset, exc.column, exc.hint)
+    return payload
+
+
+def payload_from_bytes(source: str, data: bytes, *, path: str | None = None, line_offset: int = 0) -> Payload:
+    try:
+        text = _decode(data)
+    except ParseFailure as exc:
+        return Payload(source=source, path=path,
+                       error=_error("parse", exc.message, exc.line + line_offset, exc.column, exc.hint))
+    return payload_from_text(source, text, path=path, line_offset=line_offset)
+
+
+def _too_large(source: str, path: str | None, size: str, max_bytes: int) -> Payload:
+    return Payload(source=source, path=path, error=_error(
+        "size", f"{size} is over the limit of {max_bytes} bytes; not read",
+        hint="raise --max-bytes if the payload is meant to be this large"))
+
+
+def _unreadable(source: str, message: str) -> Payload:
+    return Payload(source=source, path=source, error=_error("read", message), unreadable=True)
+
+
+def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload]:
+    """The payloads of one file: one for JSON, one per non-blank line for JSONL/NDJSON."""
+    try:
+        if os.path.isdir(path):
+            yield _unreadable(path, "is a directory")
+            return
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        yield _unreadable(path, "no such file")
+        return
+    except OSError as exc:
+        yield _unreadable(path, f"cannot read: {exc.strerror or exc}")
+        return
+    with handle:
+        try:
+            if path.endswith(LINE_SUFFIXES):
+                yield from _read_lines(handle, path, max_bytes)
+                return
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                yield _too_large(path, path, f"the file is {size} bytes, which", max_bytes)
+                return
+            data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            yield _unreadable(path, f"cannot read: {exc.strerror or exc}")
+            return
+    if len(data) > max_bytes:  # grew while we read it
+        yield _too_large(path, path, "the file", max_bytes)
+        return
+    yield payload_from_bytes(path, data, path=path)
+
+
+def _read_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = None) -> Iterator[Payload]:
+    name = name or path
+    number = 0
+    seen_any = False
+    while True:
+        line = handle.readline(max_bytes + 1)
+        if not line:
+            break
+        number += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            # skip the rest of an over-long line without holding it
+            while True:
+                rest = handle.readline(1024 * 1024)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            seen_any = True
+            yield _too_large(f"{name}:{number}", path, "the line", max_bytes)
+            continue
+        if not line.strip():
+            continue
+        seen_any = True
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            pass  # reported by the parser with its hint
+        yield payload_from_bytes(f"{name}:{number}", line, path=path, line_offset=number - 1)
+    if not seen_any:
+        yield Payload(source=name, path=path, error=_error("parse", "empty: no JSON document on any line", 1, 1))
+
+
+def read_stdin(max_bytes: int = DEFAULT_MAX_BYTES, stream: IO[bytes] | None = None) -> Iterator[Payload]:
+    """stdin holds one JSON document, or JSONL (one per line) when it holds several."""
+    stream = stream if stream is not None else sys.stdin.buffer
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        yield _too_large("<stdin>", None, "standard input", max_bytes)
+        return
+    single = payload_from_bytes("<stdin>", data)
+    if single.error is not None and _is_extra_data(data):
+        import io
+
+        yield from _read_lines(io.BytesIO(data), "<stdin>", max_bytes, name="<stdin>")
+        return
+    yield single
+
+
+def _is_extra_data(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except json.JSONDecodeError as exc:
+        return exc.msg == "Extra data"
+    except (ValueError, RecursionError):
+        return False
+    return False
+
+
+@dataclass
+class Inputs:
+    """What the command line named, expanded: files in order, plus what matched nothing."""
+
+    files: list[str]
+    unmatched: list[str]
+    stdin: bool = False
+
+
+def _walk(directory: str) -> Iterator[str]:
+    for root, dirs, names in os.walk(directory):
+        dirs.sort()
+        for name in sorted(names):
+            if name.endswith(PAYLOAD_SUFFIXES):
+                yield os.path.join(root, name)
+
+
+def expand(inputs: Iterable[str]) -> tuple[list[str | None], list[str]]:
+    """Expand CLI inputs to files (``None`` stands for stdin), and list patterns that matched nothing.
+
+    A path that does not exist and has no glob characters is kept, so the
+    reader reports it as missing next to the other results.
+    """
+    files: list[str | None] = []
+    unmatched: list[str] = []
+    for item in inputs:
+        if item == "-":
+            files.append(None)
+        elif os.path.isdir(item):
+            found = list(_walk(item))
+            if not found:
+                unmatched.append(item)
+            files.extend(found)
+        elif os.path.exists(item) or not any(c in item for c in _GLOB_CHARS):
+            files.append(item)
+        else:
+            matched = sorted(glob.glob(item, recursive=True))
+            found = []
+            for m in matched:
+                if os.path.isdir(m):
+                    found.extend(_walk(m))
+                else:
+                    found.append(m)
+            if not found:
+                unmatched.append(item)
+            files.extend(found)
+    return files, unmatched
+
+
+def iter_payloads(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload]:
+    for path in files:
+        if path is None:
+            yield from read_stdin(max_bytes)
+        else:
+            yield from read_file(path, max_bytes)
