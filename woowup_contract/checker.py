@@ -116,6 +116,7 @@ class Checker:
         ctx = Context(duplicates=list(duplicates))
         for scope in self._scoped:
             for base, sub in scope.prefix.select(document):
+                ctx.document, ctx.selected = sub, {}
                 for rule_id, severity, message, fn in scope.rules:
                     for parts, detail in fn(sub, ctx):
                         full = prefix + base + parts
