@@ -184,7 +184,13 @@ def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload
     yield payload_from_bytes(path, data, path=path)
 
 
-def _read_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = None) -> Iterator[Payload]:
+RawLine = tuple  # (source, path, data: bytes, line_offset): a JSONL line read but not parsed
+
+
+def raw_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = None
+              ) -> Iterator[Payload | RawLine]:
+    """The non-blank lines of a JSONL stream, unparsed (so parsing can happen elsewhere);
+    over-long lines and an empty stream come out as error payloads."""
     name = name or path
     number = 0
     seen_any = False
@@ -205,11 +211,40 @@ def _read_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None =
         if not line.strip():
             continue
         seen_any = True
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            pass  # reported by the parser with its hint
-        yield payload_from_bytes(f"{name}:{number}", line, path=path, line_offset=number - 1)
+        yield (f"{name}:{number}", path, line, number - 1)
     if not seen_any:
         yield Payload(source=name, path=path, error=_error("parse", "empty: no JSON document on any line", 1, 1))
+
+
+def parse_raw(item: Payload | RawLine) -> Payload:
+    if isinstance(item, Payload):
+        return item
+    source, path, data, line_offset = item
+    return payload_from_bytes(source, data, path=path, line_offset=line_offset)
+
+
+def _read_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = None) -> Iterator[Payload]:
+    for item in raw_lines(handle, path, max_bytes, name):
+        yield parse_raw(item)
+
+
+def iter_units(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES
+               ) -> Iterator[str | Payload | RawLine]:
+    """Work for parallel checking, in input order: a JSON file's path (read where it is checked),
+    a JSONL line read here, or an error payload. stdin is read here."""
+    for path in files:
+        if path is None:
+            yield from read_stdin(max_bytes)
+        elif path.endswith(LINE_SUFFIXES):
+            try:
+                handle = open(path, "rb")
+            except OSError:
+                yield from read_file(path, max_bytes)  # reports why
+                continue
+            with handle:
+                yield from raw_lines(handle, path, max_bytes)
+        else:
+            yield path
 
 
 def read_stdin(max_bytes: int = DEFAULT_MAX_BYTES, stream: IO[bytes] | None = None) -> Iterator[Payload]:
@@ -236,15 +271,6 @@ def _is_extra_data(data: bytes) -> bool:
     except (ValueError, RecursionError):
         return False
     return False
-
-
-@dataclass
-class Inputs:
-    """What the command line named, expanded: files in order, plus what matched nothing."""
-
-    files: list[str]
-    unmatched: list[str]
-    stdin: bool = False
 
 
 def _walk(directory: str) -> Iterator[str]:
