@@ -70,21 +70,42 @@ class UnknownContract(LookupError):
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe loading only; C when available
 
 
-def _to_python(loader: Any, node: yaml.Node, pointer: str, lines: dict[str, int], path: str) -> Any:
-    lines[pointer] = node.start_mark.line + 1
+# A contract is JSON data written in YAML: any other tag (!!python/..., !!set,
+# !!timestamp, !!binary, the << merge key, custom tags) is refused, on any node.
+_JSON_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("map", "seq", "str", "int", "float", "bool", "null"))
+_MAX_NODES = 100_000  # aliases can expand exponentially ("billion laughs")
+
+
+def _to_python(loader: Any, node: yaml.Node, pointer: str, lines: dict[str, int], path: str,
+               _active: frozenset[int] = frozenset(), _count: list[int] | None = None) -> Any:
+    line = node.start_mark.line + 1
+    lines[pointer] = line
+    count = _count if _count is not None else [0]
+    count[0] += 1
+    if count[0] > _MAX_NODES:
+        raise ContractError(path, line, f"more than {_MAX_NODES} values once YAML aliases are expanded")
+    if node.tag not in _JSON_TAGS:
+        raise ContractError(path, line, f"YAML tag {node.tag!r} is not allowed: a contract holds JSON data only "
+                                        "(mappings, lists, strings, numbers, booleans, null); quote text values")
+    if id(node) in _active:
+        raise ContractError(path, line, "a YAML alias refers to a value that contains it (recursive alias)")
+    active = _active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _JSON_TAGS:
+                raise ContractError(path, key_node.start_mark.line + 1,
+                                    f"a mapping key must be plain text, not {key_node.tag!r}")
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
                 raise ContractError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
             child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
-            out[key] = _to_python(loader, value_node, child, lines, path)
+            out[key] = _to_python(loader, value_node, child, lines, path, active, count)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(loader, v, f"{pointer}/{i}", lines, path) for i, v in enumerate(node.value)]
+        return [_to_python(loader, v, f"{pointer}/{i}", lines, path, active, count) for i, v in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 
@@ -364,8 +385,25 @@ def load_registry(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, only: It
                         pass
                     registry.resolve(body)
                 except UnknownContract as exc:
-                    raise ContractError(contract.path, None, f"$contract {exc.contract_id!r} is not a known contract") from None
+                    raise ContractError(contract.path, _ref_line(contract.path, exc.contract_id),
+                                        f"$contract {exc.contract_id!r} is not a known contract") from None
     return registry
+
+
+def _ref_line(path: str, ref: str) -> int | None:
+    """The line of ``$contract: REF`` in a contract file (read again: only on this error path)."""
+    data, lines = read_yaml(path, Path(path).read_text(encoding="utf-8"))
+    found: list[int] = []
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, dict):
+            if value.get("$contract") == ref and pointer + "/$contract" in lines:
+                found.append(lines[pointer + "/$contract"])
+            stack.extend((f"{pointer}/{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(value))
+    return min(found, default=None)
 
 
 def pointer_glob_parts(pattern: str) -> list[str]:
