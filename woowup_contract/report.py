@@ -61,6 +61,17 @@ def safe(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+# C0/C1 controls and the Unicode line separators, shown escaped: a key such as
+# "a\n..." or "\x1b[31m" must not split a line or drive the terminal.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x09}
+_CONTROLS.update({0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """``safe`` text that stays on one line and holds no control characters."""
+    return safe(text).translate(_CONTROLS)
+
+
 def pointer_label(pointer: str) -> str:
     return pointer if pointer else "(root)"
 
@@ -94,9 +105,9 @@ class TextReporter(Reporter):
         for v in result.violations:
             where = f" (line {v.line}, column {v.column})" if v.line is not None else ""
             level = "" if v.severity == "error" else "warning: "
-            write(safe(f"{result.source}: {pointer_label(v.pointer)}: {level}{v.message} [{v.rule}]{where}\n"))
+            write(one_line(f"{result.source}: {pointer_label(v.pointer)}: {level}{v.message} [{v.rule}]{where}") + "\n")
             if v.hint:
-                write(safe(f"    hint: {v.hint}\n"))
+                write(one_line(f"    hint: {v.hint}") + "\n")
 
     def finish(self) -> None:
         s = self.report.summary
@@ -196,8 +207,8 @@ class GithubReporter(Reporter):
 def _violation_line(v: Violation) -> str:
     where = f" (line {v.line}, column {v.column})" if v.line is not None else ""
     level = "" if v.severity == "error" else "warning: "
-    text = f"{pointer_label(v.pointer)}: {level}{v.message} [{v.rule}]{where}"
-    return text + (f"\n    hint: {v.hint}" if v.hint else "")
+    text = one_line(f"{pointer_label(v.pointer)}: {level}{v.message} [{v.rule}]{where}")
+    return text + (f"\n    hint: {one_line(v.hint)}" if v.hint else "")
 
 
 def _xml_text(text: str) -> str:

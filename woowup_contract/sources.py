@@ -211,7 +211,8 @@ def raw_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = N
         if not line.strip():
             continue
         seen_any = True
-        yield (f"{name}:{number}", path, line, number - 1)
+        # without its line break, a parse error at the end of the line stays on this line
+        yield (f"{name}:{number}", path, line[:-1] if line.endswith(b"\n") else line, number - 1)
     if not seen_any:
         yield Payload(source=name, path=path, error=_error("parse", "empty: no JSON document on any line", 1, 1))
 
