@@ -1,0 +1,159 @@
+"""Shared fixtures: the CLI run as a real subprocess, the bundled registry, sample records.
+
+``run_cli`` follows check-jsonschema's acceptance ``run_line``: every run's
+captured output goes into the assertion message, so a failing test shows
+what the command actually printed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
+
+import pytest
+
+from woowup_contract.loader import Registry, load_registry
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = Path(sys.executable).parent / "woowup-contract"
+
+# A record the official schema accepts and the strict profile finds nothing in.
+VALID_RECORD: dict[str, Any] = {
+    "files": ["customers-2026_11_20.csv", "purchases-2026_11_20.csv"],
+    "processingtime": "2026-11-20T03:15:00-03:00",
+    "stats": {
+        "customers": {
+            "total_created": 3, "total_updated": 1, "total_failed": 0,
+            "per_branches": [
+                {"branch": "Palermo", "total_created": 2, "total_updated": 1, "total_failed": 0},
+                {"branch": "Belgrano", "total_created": 1, "total_updated": 0, "total_failed": 0},
+            ],
+        },
+        "purchases": {
+            "total_created": 5, "total_updated": 0, "total_failed": 1, "total_revenue": 123456,
+            "total_invoice_items": 12,
+            "per_branches": [
+                {"branch": "Palermo", "total_created": 5, "total_updated": 0, "total_failed": 1,
+                 "total_revenue": 123456, "total_invoice_items": 12},
+            ],
+        },
+        "products": {"total_created": 0, "total_updated": 7, "total_failed": 0},
+        "branches": {"total_created": 0, "total_updated": 2},
+    },
+}
+
+
+class CliRun(NamedTuple):
+    """What one CLI run did; ``str()`` renders it for assertion messages."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    args: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return (f"\ncommand: {' '.join(self.args)}\nexit code: {self.returncode}\n"
+                f"stdout:\n{textwrap.indent(self.stdout[:20000], '  ')}\n"
+                f"stderr:\n{textwrap.indent(self.stderr[:20000], '  ')}")
+
+    def json(self) -> dict[str, Any]:
+        """The JSON report the run printed (a parse failure shows the run)."""
+        try:
+            report = json.loads(self.stdout)
+        except json.JSONDecodeError as exc:
+            raise AssertionError(f"stdout is not JSON ({exc}):{self}") from None
+        assert isinstance(report, dict), self
+        return report
+
+    def results(self) -> dict[str, dict[str, Any]]:
+        """The JSON report's results by source."""
+        return {r["source"]: r for r in self.json()["results"]}
+
+
+RunCli = Callable[..., CliRun]
+
+
+def _decode(data: bytes, what: str, args: Sequence[str]) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # the CLI must always write UTF-8
+        raise AssertionError(f"{what} of {' '.join(args)} is not UTF-8: {exc}\n{data[:2000]!r}") from None
+
+
+def run_command(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = None,
+                stdin: bytes | str | None = None, env: Mapping[str, str] | None = None,
+                timeout: float = 120) -> CliRun:
+    """Run ``argv`` with stdin given (or empty), stdout and stderr captured as UTF-8."""
+    full_env = dict(os.environ)
+    full_env.pop("PYTHONBREAKPOINT", None)
+    if env:
+        full_env.update(env)
+    data = stdin.encode("utf-8", "surrogatepass") if isinstance(stdin, str) else stdin
+    proc = subprocess.run(list(argv), input=data if data is not None else b"", cwd=cwd, env=full_env,
+                          capture_output=True, timeout=timeout, check=False)
+    return CliRun(proc.returncode, _decode(proc.stdout, "stdout", argv), _decode(proc.stderr, "stderr", argv),
+                  tuple(str(a) for a in argv))
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """``run_cli("validate", "x.json", cwd=..., stdin=..., env=...)`` → CliRun (unpacks as rc, out, err).
+
+    Runs ``python -m woowup_contract`` as a subprocess, exactly as a user would.
+    """
+
+    def run(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None,
+            stdin: bytes | str | None = None, env: Mapping[str, str] | None = None,
+            timeout: float = 120) -> CliRun:
+        argv = [sys.executable, "-m", "woowup_contract", *map(str, args)]
+        return run_command(argv, cwd=cwd, stdin=stdin, env=env, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture
+def run_script() -> RunCli:
+    """Like ``run_cli`` but through the installed ``woowup-contract`` console script."""
+
+    def run(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None,
+            stdin: bytes | str | None = None, env: Mapping[str, str] | None = None,
+            timeout: float = 120) -> CliRun:
+        return run_command([str(SCRIPT), *map(str, args)], cwd=cwd, stdin=stdin, env=env, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    """The bundled contracts, loaded once."""
+    return load_registry()
+
+
+@pytest.fixture
+def record() -> dict[str, Any]:
+    """A fresh copy of a fully valid record, to break one thing at a time."""
+    return copy.deepcopy(VALID_RECORD)
+
+
+@pytest.fixture
+def payload_file(tmp_path: Path) -> Callable[..., Path]:
+    """``payload_file("a.json", content)`` writes a dict/list (as JSON), str or bytes under tmp_path."""
+
+    def write(name: str, content: Any) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif isinstance(content, str):
+            path.write_bytes(content.encode("utf-8", "surrogatepass"))
+        else:
+            path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+        return path
+
+    return write
