@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from .draft7 import CompiledSchema, Parts, SchemaError, parts_from_pointer, pointer_from_parts
+from .draft7 import CompiledSchema, Parts, SchemaError, parts_from_pointer, pointer_from_parts, translate_schema_patterns
 from .loader import Registry
 from .model import Contract, Envelope, Hint, Profile, Result, Violation
 from .positions import line_column, offset_of
@@ -54,11 +54,23 @@ def _target_body(registry: Registry, contract: Contract) -> Any:
     return response.body
 
 
+# After this many payloads the verdict comes from the compiled Rust validator
+# (jsonschema-rs, installed with schemathesis): its import costs more than a
+# handful of payloads take in Python, so a one-file run never pays for it.
+FAST_PATH_AFTER = 32
+
+
 class Checker:
-    """Judges payloads against one contract under one profile."""
+    """Judges payloads against one contract under one profile.
+
+    The verdict on the schema may come from jsonschema-rs (``fast_path``: None
+    switches it on after FAST_PATH_AFTER payloads, True at once, False never);
+    the violations of a failing payload always come from the Python compiler, so
+    what a user reads never depends on which path judged.
+    """
 
     def __init__(self, registry: Registry, contract_id: str = "connectors.log-record", *,
-                 profile: Profile = "official") -> None:
+                 profile: Profile = "official", fast_path: bool | None = None) -> None:
         if profile not in ("official", "strict"):
             raise ValueError(f"unknown profile {profile!r} (official or strict)")
         self.registry = registry
@@ -66,6 +78,9 @@ class Checker:
         self.profile = profile
         schema, self.envelope = target_schema(registry, self.contract)
         self.schema = CompiledSchema(schema)
+        self._fast_path = fast_path
+        self._fast: Callable[[Any], bool] | None = None
+        self._seen = 0
         scoped = []
         for prefix, embedded in registry.embedded_contracts(_target_body(registry, self.contract)):
             scoped.append(_Scoped(
@@ -110,7 +125,7 @@ class Checker:
             else:
                 form = "bare"
         out: list[Violation] = []
-        if not self.schema.is_valid(document):
+        if not self._schema_valid(document):
             for error in self.schema.errors(document):
                 out.append(self._from_schema_error(error, document, prefix))
         ctx = Context(duplicates=list(duplicates))
@@ -125,6 +140,25 @@ class Checker:
         return out, form
 
     # -- helpers ---------------------------------------------------------------------
+
+    def _schema_valid(self, document: Any) -> bool:
+        fast = self._fast
+        if fast is None and self._fast_path is not False:
+            self._seen += 1
+            if self._fast_path or self._seen > FAST_PATH_AFTER:
+                fast = self._fast = _compiled_verdict(self.schema.schema)
+                if fast is None:
+                    self._fast_path = False  # unavailable: do not try again
+        if fast is not None:
+            try:
+                return fast(document)
+            except Exception:  # e.g. a lone surrogate Rust cannot hold: ask Python
+                pass
+        return self.schema.is_valid(document)
+
+    @property
+    def fast_path_active(self) -> bool:
+        return self._fast is not None
 
     def _is_envelope(self, document: Any) -> bool:
         return type(document) is dict and self.envelope is not None and self.envelope.key in document \
@@ -168,6 +202,20 @@ class Checker:
 
 
 _MISSING = object()
+
+
+def _compiled_verdict(schema: Any) -> Callable[[Any], bool] | None:
+    """jsonschema-rs' is_valid on the schema with ECMA patterns, or None when unavailable."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    try:
+        translated = translate_schema_patterns(schema, end_of_input="$")
+        validator = jsonschema_rs.Draft7Validator(translated, validate_formats=False)
+    except Exception:
+        return None
+    return validator.is_valid  # type: ignore[no-any-return]
 
 
 def _get(document: Any, parts: Parts) -> Any:

@@ -24,9 +24,10 @@ from typing import Any, Callable, Iterator, Mapping
 Parts = tuple  # a tuple of str | int: the path of an instance location
 
 LINE_TERMINATORS = "\n\r\u2028\u2029"
-_NOT_TERMINATOR = "[^\\n\\r\\u2028\\u2029]"
+# literal characters, so the class reads the same in Python's re and in Rust's regex
+_NOT_TERMINATOR = "[^" + LINE_TERMINATORS + "]"
 
-# Python's \d, \w, \b are Unicode-aware; ECMA's (without the u flag) are ASCII.
+# Python's \d, \w are Unicode-aware; ECMA's (without the u flag) are ASCII.
 _ECMA_ESCAPES = {
     "d": "[0-9]",
     "D": "[^0-9]",
@@ -35,13 +36,14 @@ _ECMA_ESCAPES = {
 }
 
 
-def ecma_regex(pattern: str) -> re.Pattern[str]:
-    """Compile an ECMA-262 pattern to a Python regex with ECMA semantics.
+def translate_ecma(pattern: str, *, end_of_input: str = r"\Z") -> str:
+    """Rewrite an ECMA-262 pattern so a Python (or Rust) engine reads it with ECMA semantics.
 
-    Translates the constructs where the two dialects disagree on the same
-    text: ``.`` (ECMA excludes every line terminator, Python only ``\\n``),
-    ``$`` (ECMA: end of input only; Python also before a final ``\\n``) and
-    the ASCII classes ``\\d \\D \\w \\W``.
+    Translates the constructs where the dialects disagree on the same text: ``.``
+    (ECMA excludes every line terminator, Python only ``\\n``), ``$`` (ECMA: end of
+    input only; Python also before a final ``\\n``) and the ASCII classes
+    ``\\d \\D \\w \\W``. ``end_of_input`` is what ``$`` becomes: ``\\Z`` for
+    Python, ``$`` for engines whose ``$`` already means end of input.
     """
     out: list[str] = []
     in_class = False
@@ -65,16 +67,39 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
         elif ch == "[":
             in_class = True
             out.append(ch)
-            # a leading ']' or '^]' is literal in Python but an empty class in ECMA;
-            # both are rare enough to leave as Python reads them.
         elif ch == ".":
             out.append(_NOT_TERMINATOR)
         elif ch == "$":
-            out.append(r"\Z")
+            out.append(end_of_input)
         else:
             out.append(ch)
         i += 1
-    return re.compile("".join(out))
+    return "".join(out)
+
+
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """Compile an ECMA-262 pattern to a Python regex with ECMA semantics."""
+    return re.compile(translate_ecma(pattern))
+
+
+def translate_schema_patterns(schema: Any, *, end_of_input: str) -> Any:
+    """A copy of ``schema`` with every ``pattern`` / ``patternProperties`` key translated."""
+    if isinstance(schema, dict):
+        out = {}
+        for key, value in schema.items():
+            if key == "pattern" and isinstance(value, str):
+                out[key] = translate_ecma(value, end_of_input=end_of_input)
+            elif key == "patternProperties" and isinstance(value, dict):
+                out[key] = {translate_ecma(k, end_of_input=end_of_input): translate_schema_patterns(
+                    v, end_of_input=end_of_input) for k, v in value.items()}
+            elif key in ("enum", "const", "default", "examples"):
+                out[key] = value
+            else:
+                out[key] = translate_schema_patterns(value, end_of_input=end_of_input)
+        return out
+    if isinstance(schema, list):
+        return [translate_schema_patterns(v, end_of_input=end_of_input) for v in schema]
+    return schema
 
 
 def pointer_from_parts(parts: Parts) -> str:
@@ -675,7 +700,3 @@ class CompiledSchema:
                 yield from b[1](x, p)
 
         return check, collect
-
-
-def is_json_number_finite(x: Any) -> bool:
-    return not (type(x) is float and not math.isfinite(x))

@@ -13,7 +13,6 @@ import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, ClassVar
-from xml.sax.saxutils import escape, quoteattr
 
 from .model import Result, Violation
 
@@ -154,6 +153,8 @@ class JunitReporter(Reporter):
         self._cases: list[str] = []
 
     def add(self, result: Result) -> None:
+        from xml.sax.saxutils import escape, quoteattr  # only here: it pulls in urllib
+
         name = quoteattr(_xml_text(result.source))
         classname = quoteattr(self.report.contract)
         lines = [_violation_line(v) for v in result.violations]
@@ -168,6 +169,8 @@ class JunitReporter(Reporter):
         self._cases.append(f"  <testcase classname={classname} name={name}>{body}</testcase>\n")
 
     def finish(self) -> None:
+        from xml.sax.saxutils import quoteattr
+
         s = self.report.summary
         self.stream.write('<?xml version="1.0" encoding="utf-8"?>\n')
         self.stream.write(
