@@ -295,7 +295,7 @@ def _sum_equals(rule: StrictRule) -> RuleFn:
                     continue
                 parts_values = [i.get(name) for i in items]
                 kinds = set(map(type, parts_values))
-                if not kinds <= {int, float} or (float in kinds and not all(v.is_integer() for v in parts_values)):
+                if not kinds <= {int, float} or (float in kinds and not all(type(v) is int or v.is_integer() for v in parts_values)):
                     continue
                 added = sum(parts_values)
                 if added != total:
