@@ -1,0 +1,290 @@
+"""The mock server object (for tests and fixtures) and ``woowup-contract mock``.
+
+``MockServer`` runs the WSGI app on a real socket in a background thread.
+Errors raised inside the server are kept and raised again in the caller
+(``check_errors``, and on leaving a ``with`` block), so a bug in the mock fails
+the test that met it instead of vanishing into a thread. A start that does not
+become ready stops itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import secrets
+import signal
+import sys
+import threading
+import time
+from datetime import datetime
+from types import FrameType, TracebackType
+from typing import IO, Any, Callable, Iterable
+
+from ..loader import Registry, load_registry
+from .app import MockApp
+from .faults import make_plan
+from .store import Store
+from .wsgi import ThreadedWSGIServer
+
+READY_TIMEOUT = 10.0
+
+
+def generate_key() -> str:
+    """A fresh random API key for a mock started without one."""
+    return "mock_" + secrets.token_hex(16)
+
+
+def _check_key(key: Any) -> str:
+    if not isinstance(key, str) or not key:
+        raise ValueError("an API key must be a non-empty string")
+    if any(c.isspace() or not c.isprintable() for c in key) or not key.isascii():
+        raise ValueError("an API key must be printable ASCII without spaces (it travels in a header)")
+    return key
+
+
+class MockServer:
+    """The stateful mock of the WoowUp endpoints, on 127.0.0.1 by default.
+
+    ``with MockServer() as mock: requests.post(mock.base_url + "/v1/log", ...)``.
+    """
+
+    def __init__(self, registry: Registry | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 api_keys: Iterable[str] | None = None, db: str | None = None, envelope: bool = False,
+                 rate_limit: Any = None, faults: Iterable[Any] = (), latency: Any = 0.0,
+                 max_body: int = 1024 * 1024, seed: int | None = None) -> None:
+        keys = [_check_key(k) for k in api_keys] if api_keys is not None else [generate_key()]
+        if not keys:
+            raise ValueError("api_keys is empty: give at least one key, or None to have one generated")
+        if max_body < 1:
+            raise ValueError("max_body must be at least 1 byte")
+        self.registry = registry if registry is not None else load_registry()
+        self.host = host
+        self.port = port
+        self.db = db
+        self._plan = make_plan(faults, latency, rate_limit)
+        self.store = Store(db)
+        self.app = MockApp(self.registry, self.store, keys, envelope=envelope, max_body=max_body,
+                           plan=self._plan, seed=seed)
+        self._httpd: ThreadedWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._errors_lock = threading.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self, timeout: float = READY_TIMEOUT) -> MockServer:
+        """Listen and serve in a background thread; return once a request is answered."""
+        if self.is_running:
+            raise RuntimeError("the mock server is already running")
+        self._httpd = ThreadedWSGIServer(self.host, self.port, self.app, on_error=self._keep_error)
+        self.port = self._httpd.port
+        self._thread = threading.Thread(target=self._serve, name="woowup-mock", daemon=True)
+        self._thread.start()
+        if not self._wait_ready(timeout):
+            self.stop()
+            raise RuntimeError(f"the mock server did not answer on {self.base_url} within {timeout:g} s")
+        return self
+
+    def _serve(self) -> None:
+        httpd = self._httpd
+        assert httpd is not None
+        try:
+            httpd.serve_forever()
+        except BaseException as exc:  # noqa: BLE001 - kept for the caller
+            self._keep_error(exc)
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._thread is None or not self._thread.is_alive():
+                return False
+            conn = http.client.HTTPConnection(self._connect_host(), self.port, timeout=1.0)
+            try:
+                conn.request("GET", "/_mock/health")
+                if conn.getresponse().status == 200:
+                    return True
+            except OSError:
+                time.sleep(0.02)
+            finally:
+                conn.close()
+        return False
+
+    def stop(self) -> None:
+        """Stop serving (running requests finish); the records stay readable until ``close``."""
+        httpd, thread = self._httpd, self._thread
+        self._httpd, self._thread = None, None
+        if httpd is not None:
+            httpd.shutdown()
+        if thread is not None:
+            thread.join(5.0)
+
+    def close(self) -> None:
+        """Stop, and close the database (a ``--db`` file is checkpointed and complete)."""
+        self.stop()
+        self.store.close()
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+        if exc is None:
+            self.check_errors()
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- where and who -------------------------------------------------------------------
+
+    def _connect_host(self) -> str:
+        return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+
+    @property
+    def base_url(self) -> str:
+        host = self._connect_host()
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def api_keys(self) -> tuple[str, ...]:
+        return self.app.api_keys
+
+    @property
+    def api_key(self) -> str:
+        return self.app.api_keys[0]
+
+    @property
+    def log(self) -> Callable[[str], None] | None:
+        """Called with one line per request (no keys in it); None keeps the mock quiet."""
+        return self.app.log
+
+    @log.setter
+    def log(self, value: Callable[[str], None] | None) -> None:
+        self.app.log = value
+
+    # -- state ------------------------------------------------------------------------
+
+    def records(self, api_key: str | None = None) -> list[dict[str, Any]]:
+        """The stored records of one account (default: the first key's), newest first."""
+        return self.store.records(api_key if api_key is not None else self.api_key)
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every request received (method, path, status, validation summary; never a key)."""
+        return self.app.journal()
+
+    def reset(self) -> None:
+        """Empty the records and the journal (and rate-limit windows and kept errors)."""
+        self.app.reset()
+
+    # -- faults ------------------------------------------------------------------------
+
+    def set_faults(self, faults: Iterable[Any] = (), *, latency: Any = 0.0, rate_limit: Any = None) -> None:
+        """Replace the fault plan: ``set_faults(["503:0.5"], latency="200ms", rate_limit="140/min")``."""
+        self.app.faults.set_plan(make_plan(faults, latency, rate_limit))
+
+    def clear_faults(self) -> None:
+        """No injected faults, no latency, no rate limit."""
+        self.set_faults()
+
+    @property
+    def faults(self) -> dict[str, Any]:
+        return self.app.faults.plan.to_dict()
+
+    # -- errors inside the server ----------------------------------------------------------
+
+    def _keep_error(self, exc: BaseException) -> None:
+        with self._errors_lock:
+            self.app.errors.append(exc)
+
+    @property
+    def errors(self) -> list[BaseException]:
+        return list(self.app.errors)
+
+    def check_errors(self) -> None:
+        """Raise (again, here) the first error met inside the server, and forget them all."""
+        with self._errors_lock:
+            errors = list(self.app.errors)
+            self.app.errors.clear()
+        if errors:
+            raise errors[0]
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
+    """``woowup-contract mock``: serve until SIGINT or SIGTERM."""
+    from ..cli import EXIT_OK, UsageError, registry_from
+
+    try:
+        plan = make_plan(args.fault, args.latency, args.rate_limit)
+        keys = [_check_key(k) for k in args.api_key] or None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    registry = registry_from(args)
+    try:
+        server = MockServer(registry, host=args.host, port=args.port, api_keys=keys, db=args.db,
+                            envelope=args.envelope, rate_limit=plan.rate_limit, faults=plan.faults,
+                            latency=plan.latency, max_body=args.max_body, seed=args.seed)
+    except Exception as exc:  # sqlite3 errors for a bad --db
+        raise UsageError(f"cannot open --db {args.db}: {exc}") from None
+    err = sys.stderr
+    server.log = lambda line: _log(err, line)
+    try:
+        server.start()
+    except OSError as exc:
+        server.close()
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _announce(out, server, generated=keys is None, plan_text=_plan_text(server))
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        server.close()
+    kept = f"; records kept in {server.db}" if server.db else ""
+    out.write(f"woowup-contract mock: stopped{kept}\n")
+    out.flush()
+    return EXIT_OK
+
+
+def _plan_text(server: MockServer) -> str:
+    plan = server.faults
+    parts = [f"fault {f}" for f in plan["faults"]]
+    if plan["latency"] != "0ms":
+        parts.append(f"latency {plan['latency']}")
+    if plan["rate_limit"]:
+        parts.append(f"rate limit {plan['rate_limit']}")
+    return ", ".join(parts)
+
+
+def _announce(out: IO[str], server: MockServer, *, generated: bool, plan_text: str) -> None:
+    lines = [f"woowup-contract mock: listening on {server.base_url}",
+             "  POST /v1/log, GET /v1/logs (Bearer); GET /apiv3/stats (Basic <key> or Bearer)",
+             f"  records: {server.db or 'in memory (lost at exit; --db FILE keeps them)'}",
+             f"  journal: GET {server.base_url}/_mock/journal; reset: POST {server.base_url}/_mock/reset"]
+    if generated:
+        lines.append(f"  API key (generated, shown once): {server.api_key}")
+    else:
+        lines.append(f"  API keys: {len(server.api_keys)} given")
+    if server.host not in ("127.0.0.1", "localhost", "::1"):
+        lines.append(f"  warning: listening on {server.host}, reachable from other machines")
+    if plan_text:
+        lines.append(f"  faults: {plan_text}")
+    out.write("\n".join(lines) + "\n")
+    out.flush()
+
+
+def _log(stream: IO[str], line: str) -> None:
+    try:
+        stream.write(f"{datetime.now().strftime('%H:%M:%S')} {line}\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
