@@ -77,7 +77,7 @@ def parse_json(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
         return json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant), duplicates
     except json.JSONDecodeError as exc:
         message = exc.msg
-        if message.startswith("Expecting property name") and _trailing_comma(text, exc.pos):
+        if message.startswith(("Expecting property name", "Expecting value")) and _trailing_comma(text, exc.pos):
             message = "trailing comma (JSON allows none before } or ])"
         raise ParseFailure(f"invalid JSON: {message}", exc.lineno, exc.colno) from None
     except ValueError as exc:  # NaN / Infinity

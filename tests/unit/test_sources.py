@@ -1,0 +1,296 @@
+"""Payload readers: a read or parse failure is a value with a clear message, never an exception."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from woowup_contract.sources import (
+    Payload,
+    ParseFailure,
+    expand,
+    iter_payloads,
+    parse_json,
+    payload_from_bytes,
+    read_file,
+    read_stdin,
+)
+
+RECORD = '{"files": ["a.csv"], "processingtime": "2019-03-12T12:30:00Z", "stats": {}}'
+
+
+def only(payloads: list[Payload]) -> Payload:
+    assert len(payloads) == 1, payloads
+    return payloads[0]
+
+
+def error_of(payload: Payload) -> tuple[str, str, int | None, int | None]:
+    assert payload.error is not None, payload
+    e = payload.error
+    return e.rule, e.message, e.line, e.column
+
+
+# -- parse_json ------------------------------------------------------------------------
+
+
+def test_duplicate_keys_stay_visible() -> None:
+    document, duplicates = parse_json('{"a": 1, "b": {"c": 1, "c": 2, "c": 3}, "a": 4}')
+    assert document == {"a": 4, "b": {"c": 3}}
+    assert [(obj, keys) for obj, keys in duplicates] == [({"c": 3}, ["c"]), (document, ["a"])]
+    assert duplicates[0][0] is document["b"]
+
+
+@pytest.mark.parametrize(("text", "column"), [
+    ('{"a": NaN}', 7), ('{"a": Infinity}', 7), ('{"a": -Infinity}', 7), ('[1,\n NaN]', 2),
+])
+def test_nan_and_infinity_are_not_json(text: str, column: int) -> None:
+    with pytest.raises(ParseFailure) as info:
+        parse_json(text)
+    assert "NaN and Infinity are not JSON numbers" in info.value.message
+    assert info.value.column == column
+
+
+def test_a_byte_order_mark_is_refused_with_a_hint() -> None:
+    with pytest.raises(ParseFailure) as info:
+        parse_json("\ufeff" + RECORD)
+    assert "byte order mark" in info.value.message
+    assert info.value.hint == "save the file as UTF-8 without BOM"
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t\r\n"])
+def test_empty_text(text: str) -> None:
+    with pytest.raises(ParseFailure, match="empty: no JSON document"):
+        parse_json(text)
+
+
+@pytest.mark.parametrize(("text", "message", "line", "column"), [
+    ('{"a": 1,}', "trailing comma", 1, 9),
+    ('[1, 2,\n]', "trailing comma", 2, 1),
+    ('{"a": 1\n"b": 2}', "Expecting ',' delimiter", 2, 1),
+    ("{'a': 1}", "Expecting property name enclosed in double quotes", 1, 2),
+    ('{"a": tru}', "Expecting value", 1, 7),
+    ('{"a": 1} {"b": 2}', "Extra data", 1, 10),
+    ('{"a": "tab\there"}', "Invalid control character", 1, 11),
+])
+def test_malformed_json_says_what_and_where(text: str, message: str, line: int, column: int) -> None:
+    with pytest.raises(ParseFailure) as info:
+        parse_json(text)
+    assert message in info.value.message
+    assert info.value.message.startswith("invalid JSON: ")
+    assert (info.value.line, info.value.column) == (line, column)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000])
+def test_nesting_100000_deep_is_a_parse_error_not_a_crash(text: str) -> None:
+    with pytest.raises(ParseFailure, match="nesting too deep"):
+        parse_json(text)
+
+
+def test_lone_surrogate_escapes_parse() -> None:
+    document, _ = parse_json('{"files": ["\\ud800"]}')
+    assert document["files"] == ["\ud800"]
+
+
+# -- bytes ---------------------------------------------------------------------------
+
+
+def test_non_utf8_text_names_the_byte_and_where() -> None:
+    payload = payload_from_bytes("x.json", b'{\n  "branch": "Caf\xe9"}')
+    rule, message, line, column = error_of(payload)
+    assert (rule, line, column) == ("parse", 2, 17)
+    assert message == "not UTF-8 text: byte 0xe9 at offset 18 is not valid UTF-8"
+    assert payload.error is not None and "UTF-8" in (payload.error.hint or "")
+
+
+def test_binary_data_is_called_binary() -> None:
+    rule, message, _, _ = error_of(payload_from_bytes("x.json", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff"))
+    assert rule == "parse"
+    assert message.startswith("binary data, not JSON text")
+
+
+def test_utf8_bytes_decode_to_a_document() -> None:
+    payload = payload_from_bytes("x.json", '{"branch": "Córdoba"}'.encode())
+    assert payload.error is None and payload.document == {"branch": "Córdoba"}
+    assert payload.text == '{"branch": "Córdoba"}'
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+def test_a_json_file_is_one_payload(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(RECORD)
+    payload = only(list(read_file(str(path))))
+    assert (payload.source, payload.path, payload.error) == (str(path), str(path), None)
+    assert payload.document["files"] == ["a.csv"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".ndjson"])
+def test_jsonl_is_one_payload_per_line_numbered_from_1(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / ("batch" + suffix)
+    path.write_text(f"{RECORD}\n\n   \n[1]\n{{bad\n{RECORD}")
+    payloads = list(read_file(str(path)))
+    assert [p.source for p in payloads] == [f"{path}:1", f"{path}:4", f"{path}:5", f"{path}:6"]
+    assert [p.line_offset for p in payloads] == [0, 3, 4, 5]
+    assert payloads[0].error is None and payloads[1].document == [1]
+    assert error_of(payloads[2])[0::2] == ("parse", 5)
+    assert payloads[3].error is None
+
+
+def test_a_jsonl_line_cut_short_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl"
+    path.write_text(RECORD + '\n{"files":\n')
+    payloads = list(read_file(str(path)))
+    assert error_of(payloads[1]) == ("parse", "invalid JSON: Expecting value", 2, 10)
+
+
+def test_crlf_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes(f"{RECORD}\r\n{RECORD}\r\n".encode())
+    assert [p.error for p in read_file(str(path))] == [None, None]
+
+
+def test_an_over_long_jsonl_line_is_refused_and_the_next_lines_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    with path.open("w") as handle:
+        handle.write(RECORD + "\n")
+        handle.write('{"files": ["' + "x" * 3_000_000 + '"]}\n')
+        handle.write(RECORD + "\n")
+    payloads = list(read_file(str(path), max_bytes=len(RECORD) + 10))
+    assert [p.source for p in payloads] == [f"{path}:1", f"{path}:2", f"{path}:3"]
+    assert payloads[0].error is None and payloads[2].error is None
+    rule, message, _, _ = error_of(payloads[1])
+    assert rule == "size"
+    assert message == f"the line is over the limit of {len(RECORD) + 10} bytes; not read"
+
+
+def test_a_line_of_exactly_max_bytes_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "exact.jsonl"
+    path.write_text(RECORD + "\n")
+    assert only(list(read_file(str(path), max_bytes=len(RECORD)))).error is None
+    assert error_of(only(list(read_file(str(path), max_bytes=len(RECORD) - 1))))[0] == "size"
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n"])
+def test_an_empty_jsonl_file(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content)
+    assert error_of(only(list(read_file(str(path))))) == ("parse", "empty: no JSON document on any line", 1, 1)
+
+
+def test_a_file_over_max_bytes_is_refused_without_reading_it(tmp_path: Path) -> None:
+    """A 16 GiB sparse file: reading it whole would exhaust memory; the size alone refuses it."""
+    path = tmp_path / "huge.json"
+    with path.open("wb") as handle:
+        handle.truncate(16 * 1024**3)
+    rule, message, line, _ = error_of(only(list(read_file(str(path)))))
+    assert rule == "size" and line is None
+    assert message == f"the file is {16 * 1024**3} bytes, which is over the limit of 10485760 bytes; not read"
+
+
+def test_a_file_of_exactly_max_bytes_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(RECORD)
+    assert only(list(read_file(str(path), max_bytes=len(RECORD)))).error is None
+    assert error_of(only(list(read_file(str(path), max_bytes=len(RECORD) - 1))))[0] == "size"
+
+
+def test_a_missing_file_is_unreadable(tmp_path: Path) -> None:
+    payload = only(list(read_file(str(tmp_path / "nope.json"))))
+    assert payload.unreadable
+    assert error_of(payload) == ("read", "no such file", None, None)
+
+
+def test_a_directory_is_unreadable(tmp_path: Path) -> None:
+    payload = only(list(read_file(str(tmp_path))))
+    assert payload.unreadable
+    assert error_of(payload)[:2] == ("read", "is a directory")
+
+
+def test_a_file_whose_read_fails_is_unreadable(tmp_path: Path) -> None:
+    """/proc/self/mem opens but cannot be read at offset 0, even as root (chmod 000 does not stop root)."""
+    link = tmp_path / "mem.json"
+    link.symlink_to("/proc/self/mem")
+    payload = only(list(read_file(str(link))))
+    assert payload.unreadable
+    assert error_of(payload)[:2] == ("read", "cannot read: Input/output error")
+
+
+# -- stdin ---------------------------------------------------------------------------
+
+
+def stdin(data: bytes, max_bytes: int = 10 * 1024 * 1024) -> list[Payload]:
+    return list(read_stdin(max_bytes, io.BytesIO(data)))
+
+
+def test_stdin_with_one_document() -> None:
+    payload = only(stdin(json.dumps(json.loads(RECORD), indent=2).encode()))
+    assert (payload.source, payload.error) == ("<stdin>", None)
+
+
+def test_stdin_with_several_lines_is_jsonl() -> None:
+    payloads = stdin(f"{RECORD}\n\n{RECORD}\n{{bad\n".encode())
+    assert [p.source for p in payloads] == ["<stdin>:1", "<stdin>:3", "<stdin>:4"]
+    assert error_of(payloads[2])[0::2] == ("parse", 4)
+
+
+def test_stdin_that_is_not_json_at_all() -> None:
+    assert error_of(only(stdin(b"{bad")))[:2] == ("parse", "invalid JSON: Expecting property name enclosed in "
+                                                             "double quotes")
+    assert error_of(only(stdin(b"")))[:2] == ("parse", "empty: no JSON document")
+
+
+def test_stdin_over_max_bytes() -> None:
+    payload = only(stdin(b" " * 100 + b"{}", max_bytes=50))
+    assert error_of(payload)[:2] == ("size", "standard input is over the limit of 50 bytes; not read")
+
+
+# -- expanding inputs ------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    for name in ["a.json", "b.jsonl", "c.ndjson", "notes.txt", "sub/d.json", "sub/deeper/e.json", "sub/x.yaml",
+                 "empty/.keep"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    return tmp_path
+
+
+def test_directories_are_walked_recursively_for_payload_suffixes(tree: Path) -> None:
+    files, unmatched = expand([str(tree)])
+    assert [os.path.relpath(f, tree) for f in files if f] == [
+        "a.json", "b.jsonl", "c.ndjson", "sub/d.json", "sub/deeper/e.json"]
+    assert unmatched == []
+
+
+def test_globs_and_recursive_globs(tree: Path) -> None:
+    files, _ = expand([str(tree / "*.json*")])
+    assert [os.path.basename(f) for f in files if f] == ["a.json", "b.jsonl"]
+    files, _ = expand([str(tree / "**" / "*.json")])
+    assert [os.path.relpath(f, tree) for f in files if f] == ["a.json", "sub/d.json", "sub/deeper/e.json"]
+
+
+def test_what_matches_nothing_is_listed(tree: Path) -> None:
+    files, unmatched = expand([str(tree / "nothing-*.json"), str(tree / "empty"), str(tree / "a.json")])
+    assert files == [str(tree / "a.json")]
+    assert unmatched == [str(tree / "nothing-*.json"), str(tree / "empty")]
+
+
+def test_a_missing_plain_path_is_kept_to_be_reported(tree: Path) -> None:
+    files, unmatched = expand([str(tree / "missing.json")])
+    assert (files, unmatched) == ([str(tree / "missing.json")], [])
+
+
+def test_dash_is_stdin_in_its_place(tree: Path) -> None:
+    files, _ = expand([str(tree / "a.json"), "-", str(tree / "c.ndjson")])
+    assert files == [str(tree / "a.json"), None, str(tree / "c.ndjson")]
+
+
+def test_iter_payloads_keeps_the_input_order(tree: Path) -> None:
+    files = [str(tree / "sub/d.json"), str(tree / "missing.json"), str(tree / "a.json")]
+    assert [p.source for p in iter_payloads(files)] == files
