@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "schemathesis. Without --base-url the embedded mock is started and checked.",
                        epilog="Exit codes: 0 all checks pass, 1 a check failed, 2 usage or connection error.")
     p.add_argument("--base-url", metavar="URL", help="the API to check (default: the embedded mock)")
+    p.add_argument("--apiv3-base-url", metavar="URL", default=None,
+                   help="where /apiv3/* lives when it is another host (live WoowUp: https://api.woowup.com; "
+                        "default: --base-url)")
     p.add_argument("--api-key", metavar="KEY", default=None,
                    help="API key (default: $WOOWUP_API_KEY); never printed")
     p.add_argument("--allow-writes", action="store_true",
