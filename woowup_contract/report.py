@@ -227,7 +227,8 @@ def _xml_text(text: str) -> str:
 
 
 def _gh_data(text: str) -> str:
-    return safe(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # one_line: no raw control codes (a key holding ESC [31m would colour the log)
+    return one_line(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _gh_prop(text: str) -> str:
