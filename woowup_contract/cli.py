@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("json", "yaml"), default=None,
                    help="json or yaml (default: from the --output suffix, else json)")
     c.set_defaults(func=_lazy("woowup_contract.openapi", "run_cli"))
-    p.set_defaults(func=lambda args, out: _missing_action(p))
+    p.set_defaults(func=lambda args, out, parser=p: _missing_action(parser))  # bind this p, not the last one
 
     # generate ---------------------------------------------------------------------
     p = sub.add_parser("generate", parents=[common], help="generate valid or labelled invalid payloads",
@@ -246,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .loader import ContractError, UnknownContract
 
     out = sys.stdout
+    if hasattr(out, "reconfigure"):
+        # a console that cannot encode a branch name (cp1252, ascii) gets an escape, not a traceback
+        out.reconfigure(errors="backslashreplace")
     try:
         return args.func(args, out)
     except UsageError as exc:
