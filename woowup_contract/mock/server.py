@@ -278,6 +278,7 @@ def _announce(out: IO[str], server: MockServer, *, generated: bool, plan_text: s
         lines.append(f"  warning: listening on {server.host}, reachable from other machines")
     if plan_text:
         lines.append(f"  faults: {plan_text}")
+    lines.append("  stop with Ctrl-C or SIGTERM; one line per request follows on stderr")
     out.write("\n".join(lines) + "\n")
     out.flush()
 
