@@ -20,7 +20,6 @@ import pytest
 
 from woowup_contract.loader import Registry, load_registry
 
-REPO = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "woowup-contract"
 
 # A record the official schema accepts and the strict profile finds nothing in.

@@ -35,7 +35,7 @@ OTHER_LINE = "other.json: /stats: 'stats' is a required property [required] (lin
 
 
 def clean(run: Any) -> Any:
-    """Every run: no traceback, nothing unexpected on stderr but the CLI's own messages."""
+    """Every run, whatever it was given: no traceback on either stream."""
     assert "Traceback" not in run.stderr, run
     assert "Traceback" not in run.stdout, run
     return run
@@ -658,7 +658,7 @@ def test_validate_with_a_broken_user_contract(run_cli: Any, payload_file: Callab
 
 def test_contracts_lint_with_an_example_that_breaks_its_pin(run_cli: Any, payload_file: Callable[..., Path],
                                                             tmp_path: Path) -> None:
-    text = BROKEN_USER_CONTRACT.split("strict:")[0] + textwrap_examples()
+    text = BROKEN_USER_CONTRACT.split("strict:")[0] + failing_example_yaml()
     payload_file("mine/order.yaml", text)
     run = clean(run_cli("contracts", "lint", "--contracts-dir", "mine", cwd=tmp_path))
     assert run.returncode == 1, run
@@ -667,7 +667,8 @@ def test_contracts_lint_with_an_example_that_breaks_its_pin(run_cli: Any, payloa
     assert "      pinned valid, but it is invalid" in lines
 
 
-def textwrap_examples() -> str:
+def failing_example_yaml() -> str:
+    """An example pinned valid whose raw text ([]) the schema (type: object) rejects."""
     return ("examples:\n  - name: list\n    provenance: assumption\n    where: a test\n    verdict: valid\n"
             "    raw: '[]'\n")
 
