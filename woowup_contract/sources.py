@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Iterator
@@ -94,11 +95,17 @@ def _trailing_comma(text: str, pos: int) -> bool:
     return j >= 0 and text[j] == "," and pos < len(text) and text[pos] in "}]"
 
 
+# a string literal (skipped: "NaNa.csv" is no NaN), or the constant itself
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.S)
+
+
 def _constant_position(text: str) -> tuple[int, int]:
     from .positions import line_column
 
-    offsets = [i for i in (text.find(w) for w in ("NaN", "-Infinity", "Infinity")) if i >= 0]
-    return line_column(text, min(offsets)) if offsets else (1, 1)
+    for match in _CONSTANT.finditer(text):
+        if match.group(1):
+            return line_column(text, match.start(1))
+    return (1, 1)
 
 
 def _decode(data: bytes) -> str:

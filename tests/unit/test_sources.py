@@ -46,6 +46,8 @@ def test_duplicate_keys_stay_visible() -> None:
 
 @pytest.mark.parametrize(("text", "column"), [
     ('{"a": NaN}', 7), ('{"a": Infinity}', 7), ('{"a": -Infinity}', 7), ('[1,\n NaN]', 2),
+    # the words inside strings are not the constant
+    ('{"f": "NaN and -Infinity", "a": Infinity}', 33), ('{"f": "a\\"NaN", "n": NaN}', 22),
 ])
 def test_nan_and_infinity_are_not_json(text: str, column: int) -> None:
     with pytest.raises(ParseFailure) as info:
