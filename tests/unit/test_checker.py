@@ -298,3 +298,21 @@ def test_a_payload_that_could_not_be_read_keeps_its_error(registry: Registry, tm
     result = Checker(registry).check(payload)
     assert result.unreadable and not result.valid
     assert [(v.rule, v.message) for v in result.errors] == [("read", "no such file")]
+
+
+def test_positions_are_computed_only_for_payloads_that_fail(registry: Registry, record: dict[str, Any],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid files stay on the fast path: the locator is never called for them."""
+    calls: list[Any] = []
+
+    def counting_offset_of(text: str, parts: Any) -> int:
+        calls.append(parts)
+        return 0
+
+    monkeypatch.setattr("woowup_contract.checker.offset_of", counting_offset_of)
+    checker = Checker(registry)
+    assert checker.check_text(json.dumps(record, indent=2)).valid
+    assert calls == []
+    del record["stats"]
+    assert not checker.check_text(json.dumps(record, indent=2)).valid
+    assert calls == [["stats"]]
