@@ -14,6 +14,7 @@ and may be hooked in with ``pytest_plugins``.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -67,12 +68,46 @@ class WoowupContractWarning(UserWarning):
 
 
 @dataclass(frozen=True)
+class PayloadGlob:
+    """A glob as written, and the directory it is relative to ("" when it is absolute).
+
+    Kept apart so that glob characters in the directory's own name stay literal.
+    """
+
+    base: str
+    pattern: str
+
+    @classmethod
+    def parse(cls, base: str, pattern: str) -> PayloadGlob:
+        pattern = _posix(os.path.expanduser(pattern.strip()))
+        if pattern.startswith("/") or re.match(r"[A-Za-z]:/", pattern):
+            return cls("", posixpath.normpath(pattern))
+        base, rel = _posix(base).rstrip("/"), posixpath.normpath(pattern)
+        while rel == ".." or rel.startswith("../"):
+            base, rel = posixpath.dirname(base), rel[3:]
+        return cls(base, rel or ".")
+
+    @property
+    def path(self) -> str:
+        return f"{self.base}/{self.pattern}" if self.base else self.pattern
+
+    def regex(self) -> str:
+        return (re.escape(self.base) + "/" if self.base else "") + glob_regex(self.pattern)
+
+    def matches_a_file(self) -> bool:
+        import glob
+
+        pattern = (glob.escape(self.base) + "/" if self.base else "") + self.pattern
+        return any(os.path.isfile(p) for p in glob.iglob(pattern, recursive=True))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every plugin setting, resolved once; ``origins`` says where each came from."""
 
-    payload_globs: tuple[str, ...] = ()
+    payload_globs: tuple[PayloadGlob, ...] = ()
     contract: str = DEFAULT_CONTRACT
-    payload_contracts: tuple[tuple[str, str], ...] = ()
+    payload_contracts: tuple[tuple[PayloadGlob, str], ...] = ()
     strict: bool = False
     contracts_dirs: tuple[str, ...] = ()
     base_url: str | None = None
@@ -114,14 +149,14 @@ def resolve_settings(config: pytest.Config) -> Settings:
     invocation = str(config.invocation_params.dir)
     origins: dict[str, str] = {}
 
-    globs: list[str] = []
+    globs: list[PayloadGlob] = []
     option_globs = config.getoption("woowup_payloads")
     if option_globs:
         origins["payloads"] = "option --woowup-payloads"
-        globs = [_absolute(invocation, g) for g in option_globs if g.strip()]
+        globs = [PayloadGlob.parse(invocation, g) for g in option_globs if g.strip()]
     elif _ini_lines(config, "woowup_payloads"):
         origins["payloads"] = _ini_origin(config, "woowup_payloads")
-        globs = [_absolute(rootdir, g) for g in _ini_lines(config, "woowup_payloads")]
+        globs = [PayloadGlob.parse(rootdir, g) for g in _ini_lines(config, "woowup_payloads")]
 
     contract = config.getoption("woowup_contract")
     if contract:
@@ -132,13 +167,13 @@ def resolve_settings(config: pytest.Config) -> Settings:
             origins["contract"] = _ini_origin(config, "woowup_contract")
     contract = contract.strip() or DEFAULT_CONTRACT
 
-    mapping: list[tuple[str, str]] = []
+    mapping: list[tuple[PayloadGlob, str]] = []
     for line in _ini_lines(config, "woowup_payload_contracts"):
         pattern, sep, contract_id = line.rpartition("=")
         if not sep or not pattern.strip() or not contract_id.strip():
             raise pytest.UsageError(f"woowup-contract: {_ini_origin(config, 'woowup_payload_contracts')}: "
                                     f"{line!r} is not 'GLOB = CONTRACT_ID'")
-        mapping.append((_absolute(rootdir, pattern.strip()), contract_id.strip()))
+        mapping.append((PayloadGlob.parse(rootdir, pattern), contract_id.strip()))
     if mapping:
         origins["payload_contracts"] = _ini_origin(config, "woowup_payload_contracts")
 
@@ -234,28 +269,26 @@ class _Matcher:
 
     def __init__(self, settings: Settings) -> None:
         flags = re.IGNORECASE if os.name == "nt" else 0
-        self.selected = re.compile("|".join(f"(?:{glob_regex(_posix(g))})" for g in settings.payload_globs),
+        # one group per glob: the match says which glob selected the file
+        self.selected = re.compile("|".join(f"({g.regex()})" for g in settings.payload_globs),
                                    flags) if settings.payload_globs else None
-        self.mapping = [(re.compile(glob_regex(_posix(g)), flags), c) for g, c in settings.payload_contracts]
+        self.mapping = [(re.compile(g.regex(), flags), c) for g, c in settings.payload_contracts]
         self.default = settings.contract
+        self.used: set[int] = set()  # indexes of the globs that selected a collected file
 
     def contract_for(self, path: str) -> str | None:
         """The contract id for ``path``, or None when it is not a payload file."""
         if self.selected is None:
             return None
         path = _posix(path)
-        if self.selected.fullmatch(path) is None:
+        match = self.selected.fullmatch(path)
+        if match is None:
             return None
+        self.used.add((match.lastindex or 1) - 1)
         for rx, contract in self.mapping:
             if rx.fullmatch(path):
                 return contract
         return self.default
-
-
-def _matches_something(pattern: str) -> bool:
-    import glob
-
-    return next((p for p in glob.iglob(pattern, recursive=True) if os.path.isfile(p)), None) is not None
 
 
 # -- per-run state -----------------------------------------------------------------
@@ -354,7 +387,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_contracts(state)
     if not hasattr(config, "workerinput"):  # xdist workers: the controller warned already
         for pattern in settings.payload_globs:
-            if not _matches_something(pattern):
+            if not pattern.matches_a_file():
                 config.issue_config_time_warning(WoowupContractWarning(
                     f"woowup-contract: {settings.origins['payloads']}: {_shown(config, pattern)} matches no file"),
                     stacklevel=2)
@@ -376,10 +409,11 @@ def _check_contracts(state: _State) -> None:
                                     f"known: {', '.join(sorted(c.id for c in registry))}")
 
 
-def _shown(config: pytest.Config, path: str) -> str:
-    """A path relative to rootdir when it is inside it."""
-    root = str(config.rootpath)
-    return _posix(path[len(root) + 1:]) if path.startswith(root + os.sep) else _posix(path)
+def _shown(config: pytest.Config, pattern: PayloadGlob) -> str:
+    """A glob relative to rootdir when it is inside it."""
+    root = _posix(str(config.rootpath)).rstrip("/") + "/"
+    path = pattern.path
+    return path[len(root):] if path.startswith(root) else path
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -419,6 +453,24 @@ def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> PayloadFile
     node: PayloadFile = PayloadFile.from_parent(parent, path=file_path)
     node.contract = contract
     return node
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Warn about a glob whose files exist but were not collected (outside testpaths, say)."""
+    config = session.config
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or not state.settings.payload_globs or config.args_source == pytest.Config.ArgsSource.ARGS:
+        return  # paths named on the command line narrow the run on purpose
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and workerinput.get("workerid") != "gw0":
+        return  # xdist: every worker collects the same; one says it
+    import warnings
+
+    for index, pattern in enumerate(state.settings.payload_globs):
+        if index not in state.matcher.used and pattern.matches_a_file():
+            warnings.warn(WoowupContractWarning(
+                f"woowup-contract: {state.settings.origins['payloads']}: {_shown(config, pattern)} matches files "
+                "that pytest did not collect: add their folder to testpaths or to the command line"), stacklevel=1)
 
 
 class PayloadFile(pytest.File):

@@ -14,6 +14,7 @@ from plugin_repo import (
     BATCH,
     EXPECTED_FAILED,
     EXPECTED_NODEIDS,
+    INI,
     LEAN,
     RECORD,
     collected,
@@ -347,3 +348,21 @@ def test_the_header_of_a_project_without_settings_is_one_line(pytester: pytest.P
     result.assert_outcomes(passed=1)
     assert [ln for ln in result.outlines if ln.startswith("woowup-contract")] == [
         f"woowup-contract {__version__}: contracts bundled; contract connectors.log-record; profile official"]
+
+
+def test_payload_files_outside_what_pytest_collects_are_a_warning(repo: pytest.Pytester) -> None:
+    (repo.path / "pytest.ini").write_text(INI + "testpaths = tests\n", encoding="utf-8")
+    result = repo.runpytest("--collect-only", "-q")
+    assert collected(result) == {n for n in EXPECTED_NODEIDS if n.startswith("tests/")}
+    result.stdout.fnmatch_lines(["*WoowupContractWarning: woowup-contract: ini key woowup_payloads in pytest.ini: "
+                                 "out/[*].json matches files that pytest did not collect: add their folder to "
+                                 "testpaths or to the command line"])
+    assert "out/errors/*.json matches files" in result.stdout.str()
+
+    (repo.path / "pytest.ini").write_text(INI + "testpaths =\n    tests\n    out\n", encoding="utf-8")
+    result = repo.runpytest("--collect-only", "-q")
+    assert collected(result) == EXPECTED_NODEIDS
+    assert "WoowupContractWarning" not in result.stdout.str()
+
+    result = repo.runpytest("--collect-only", "-q", "tests")  # named on purpose: no warning
+    assert "WoowupContractWarning" not in result.stdout.str()

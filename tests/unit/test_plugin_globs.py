@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from woowup_contract.plugin import glob_regex
+from woowup_contract.plugin import PayloadGlob, glob_regex
 
 FILES = [
     "out/a.json", "out/b.jsonl", "out/ab.json", "out/x/a.json", "out/x/y/a.json", "out/[odd].json",
@@ -64,3 +64,27 @@ def test_glob_regex_cases(pattern: str, path: str, matches: bool) -> None:
 ])
 def test_character_classes_follow_fnmatch_rules(pattern: str, path: str, matches: bool) -> None:
     assert (re.fullmatch(glob_regex(pattern), path) is not None) is matches
+
+
+@pytest.mark.parametrize(("base", "pattern", "path", "glob_path"), [
+    ("/repo", "out/*.json", "/repo/out/a.json", "/repo/out/*.json"),
+    ("/repo", "./out/*.json", "/repo/out/a.json", "/repo/out/*.json"),
+    ("/repo/sub", "../out/*.json", "/repo/out/a.json", "/repo/out/*.json"),
+    ("/repo", "/data/**/*.jsonl", "/data/x/b.jsonl", "/data/**/*.jsonl"),
+    ("/work/[team] repo", "out/*.json", "/work/[team] repo/out/a.json", "/work/[team] repo/out/*.json"),
+])
+def test_a_relative_glob_is_anchored_at_its_directory_taken_literally(
+        base: str, pattern: str, path: str, glob_path: str) -> None:
+    parsed = PayloadGlob.parse(base, pattern)
+    assert parsed.path == glob_path
+    assert re.fullmatch(parsed.regex(), path)
+    assert not re.fullmatch(parsed.regex(), "/work/t repo/out/a.json")
+
+
+def test_glob_characters_in_the_directory_name_stay_literal_on_disk(tmp_path: Path) -> None:
+    base = tmp_path / "[team] repo"
+    (base / "out").mkdir(parents=True)
+    assert not PayloadGlob.parse(str(base), "out/*.json").matches_a_file()
+    (base / "out" / "a.json").write_text("{}")
+    assert PayloadGlob.parse(str(base), "out/*.json").matches_a_file()
+    assert not PayloadGlob.parse(str(base), "out/*.jsonl").matches_a_file()
