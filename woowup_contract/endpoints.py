@@ -63,6 +63,9 @@ _NOISE_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "cont
                   "x-schemathesis-testcaseid"}
 
 
+_DEAD = object()  # _send's answer when the connection died (already recorded as a failure)
+
+
 class ConnectionProblem(Exception):
     """The target cannot be reached at all: exit 2 with this message."""
 
@@ -521,11 +524,12 @@ class _Runner:
             if base in seen:
                 continue
             seen.add(base)
+            url = base + ("/apiv3/stats" if op.path.startswith("/apiv3/") else "/v1/logs")
             try:
-                self.session.request("GET", base + ("/apiv3/stats" if op.path.startswith("/apiv3/") else "/v1/logs"),
-                                     headers={"Authorization": auth_header(op.schemes[0] if op.schemes else "bearer",
-                                                                           self.settings.api_key)},
-                                     params={"limit": 1} if not op.path.startswith("/apiv3/") else None)
+                answer = self.session.request(
+                    "GET", url, params={"limit": 1} if not op.path.startswith("/apiv3/") else None,
+                    headers={"Authorization": auth_header(op.schemes[0] if op.schemes else "bearer",
+                                                          self.settings.api_key)})
             except requests.exceptions.SSLError as exc:
                 raise ConnectionProblem(self.mask(
                     f"TLS verification failed for {base}: {_reason(exc)} (verification stays on; fix the "
@@ -537,6 +541,11 @@ class _Runner:
                     f"{base} did not answer within {self.settings.timeout:g} s (--timeout)")) from None
             except requests.exceptions.RequestException as exc:
                 raise ConnectionProblem(self.mask(f"cannot reach {base}: {_reason(exc)}")) from None
+            if answer.status_code in (401, 403):
+                # every check would "pass" on refusals alone: a refused key is a usage error
+                raise ConnectionProblem(self.mask(
+                    f"the API key was refused: GET {url} answered {answer.status_code} "
+                    f"{_reason_phrase(answer.status_code)}; check --api-key or WOOWUP_API_KEY"))
 
     # -- generated requests ----------------------------------------------------------------
 
@@ -554,7 +563,7 @@ class _Runner:
             case.body = {**body, "files": [*body["files"], self.settings.tag]}
 
     def _send(self, op: _Operation, case: Any) -> Any:
-        """The response, or None after recording why there is none (and the run goes on)."""
+        """The response; ``_DEAD`` after recording a dead connection; None when the request cannot be sent."""
         import requests
 
         try:
@@ -562,11 +571,15 @@ class _Runner:
                              timeout=self.settings.timeout)
         except requests.exceptions.Timeout:
             self._fail(op.label, "not_a_server_error",
-                       f"no answer within {self.settings.timeout:g} s", request=_prepared(case, self))
-        except requests.exceptions.ConnectionError as exc:
+                       f"no answer within {self.settings.timeout:g} s (--timeout)", request=_prepared(case, self))
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
             self._fail(op.label, "not_a_server_error",
                        f"the connection failed: {_reason(exc)}", request=_prepared(case, self))
-        return None
+        except (requests.exceptions.RequestException, ValueError, UnicodeError):
+            # a generated request HTTP cannot carry (a header value the client refuses): nothing was sent
+            return None
+        return _DEAD
 
     def _fuzz(self, op: _Operation, mode_name: str) -> None:
         from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -589,10 +602,11 @@ class _Runner:
             self.progress(f"{op.label}  {mode_name} requests  {done[0]}/{total}", False)
             self._prepare(op, case, self.settings.api_key)
             response = self._send(op, case)
-            if response is None:
+            if response is _DEAD:
                 broken[0] = True  # a dead connection: do not hammer it
                 return
-            self._judge(op, case, response, checks)
+            if response is not None:
+                self._judge(op, case, response, checks)
 
         try:
             exercise()
@@ -654,7 +668,7 @@ class _Runner:
             case = self._probe_case(op)
             self._prepare(op, case, key)
             response = self._send(op, case)
-            if response is None:
+            if response is None or response is _DEAD:
                 continue
             if response.status_code not in (401, 403):
                 self._fail(op.label, "auth_enforced",
@@ -692,8 +706,9 @@ class _Runner:
             case = op.api.Case(query=query or {})
         self._prepare(op, case, self.settings.api_key)
         response = self._send(op, case)
-        if response is not None:
-            self._judge(op, case, response, RESPONSE_CHECKS)
+        if response is None or response is _DEAD:
+            return None
+        self._judge(op, case, response, RESPONSE_CHECKS)
         return response
 
     def _roundtrip(self, ops: dict[str, _Operation]) -> None:
@@ -769,12 +784,25 @@ def _failure_detail(failure: Any) -> str:
     return text[:500]
 
 
+_REASONS = {
+    "Connection refused": "connection refused",
+    "Name or service not known": "the host name does not resolve",
+    "nodename nor servname": "the host name does not resolve",
+    "Temporary failure in name resolution": "the host name does not resolve",
+    "No route to host": "no route to host",
+    "Remote end closed connection without response": "the server closed the connection without an answer",
+    "Connection reset by peer": "the server reset the connection",
+    "certificate verify failed": "certificate verify failed",
+    "timed out": "timed out",
+}
+
+
 def _reason(exc: BaseException) -> str:
+    """A short, key-free reason for a connection-level failure."""
     text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "nodename nor servname",
-                   "No route to host", "timed out", "certificate verify failed", "Temporary failure in name"):
+    for marker, said in _REASONS.items():
         if marker in text:
-            return marker.lower() if marker != "timed out" else "timed out"
+            return said
     inner = exc.args[0] if exc.args else exc
     return str(getattr(inner, "reason", inner))[:200]
 
@@ -891,12 +919,17 @@ def _write_text(report: RunReport, results: list[Result], reporter: Any, stream:
     stream.write("\n")
     for r in rows:
         stream.write(f"{r[0].ljust(widths[0])}  {r[1].ljust(widths[1])}  {r[3].rjust(8)}  {r[2]}\n")
-    if report.records:
-        stream.write(f"\nrecords written ({len(report.records)}, find them by the files entry {s.tag}):\n")
+    if report.records and not s.live:
+        stream.write(f"\n{len(report.records)} records written to the embedded mock (gone when it stops)\n")
+    elif report.records:
+        stream.write(f"\nrecords written ({len(report.records)}), each with the files entry {s.tag}:\n")
         for rec in report.records:
-            mark = "" if rec.tagged else "  (NOT tagged: an invalid body the server accepted)"
-            when = f" createtime {rec.createtime}" if rec.createtime else ""
-            stream.write(f"  {rec.operation} -> {rec.status}{when} files={json.dumps(rec.files)[:200]}{mark}\n")
+            when = f", createtime {rec.createtime}" if rec.createtime else ""
+            if rec.tagged:
+                stream.write(f"  {rec.operation} -> {rec.status}{when}\n")
+            else:
+                stream.write(f"  {rec.operation} -> {rec.status}{when}, NOT tagged (the server accepted a body "
+                             f"without a files list), files={json.dumps(rec.files)[:120]}\n")
     counts = {k: sum(1 for o in report.outcomes if o.status == k) for k in ("passed", "failed", "skipped")}
     stream.write(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped; "
                  f"{report.requests} requests\n")

@@ -9,8 +9,12 @@ query, headers) so a test can prove what was — and was not — sent.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +36,8 @@ DEFECTS = {
     "echo-key": "answers repeat the Authorization header they received: in a header, in error messages, "
                 "and as the wrong-typed total_revenue",
     "429-once": "the first GET /v1/logs gets 429 with Retry-After: 1",
+    "hang-up": "GET /v1/logs?entity=... closes the connection without an answer",
+    "slow": "GET /v1/logs?entity=... answers only after 3 seconds",
 }
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -46,6 +52,13 @@ def _record_checker() -> Checker:
     if _checker is None:
         _checker = Checker(load_registry(), "connectors.log-record")
     return _checker
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (or the hang-up defect) is not worth a traceback on stderr."""
 
 
 @dataclass
@@ -64,6 +77,7 @@ class FakeApi:
     requests: list[Seen] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    tls: tuple[str, str] | None = None  # (certificate file, key file): serve HTTPS
     _served_429: bool = False
 
     # -- the server ---------------------------------------------------------------------
@@ -73,6 +87,7 @@ class FakeApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
@@ -89,8 +104,14 @@ class FakeApi:
             def do_DELETE(self) -> None:
                 api._serve(self, "DELETE")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
@@ -102,7 +123,8 @@ class FakeApi:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
 
     def methods_seen(self) -> set[str]:
         return {r.method for r in self.requests}
@@ -116,6 +138,13 @@ class FakeApi:
         headers = {k: v for k, v in h.headers.items()}
         with self.lock:
             self.requests.append(Seen(method, split.path, split.query, headers, body))
+        if split.path == "/v1/logs" and "entity=" in split.query:
+            if "hang-up" in self.defects:
+                h.close_connection = True
+                h.connection.shutdown(2)  # the process "died" mid-request: no status line at all
+                return
+            if "slow" in self.defects:
+                time.sleep(3)
         status, content_type, payload, extra = self._answer(method, split.path, split.query, headers, body)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
         h.send_response(status)
@@ -288,3 +317,22 @@ def _revenue_as_text(record: dict[str, Any], text: str | None) -> dict[str, Any]
     purchases = out.setdefault("stats", {}).setdefault("purchases", dict(_SAMPLE["stats"]["purchases"]))
     purchases["total_revenue"] = text if text is not None else str(purchases.get("total_revenue", 100))
     return out
+
+
+# -- running the CLI -------------------------------------------------------------------------
+
+FAST = ("--max-examples", "5", "--seed", "1")
+
+
+def run_check(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
+              stderr: Any = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """``woowup-contract check ARGS`` as a real process; WOOWUP_API_KEY only when ``env`` sets it."""
+    environment = {k: v for k, v in os.environ.items() if k != "WOOWUP_API_KEY"}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "woowup_contract", "check", *args],
+                          stdout=subprocess.PIPE, stderr=stderr, text=True, env=environment, timeout=timeout)
+
+
+def shown(proc: subprocess.CompletedProcess[str]) -> str:
+    """Everything the process said, for assertion messages."""
+    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"

@@ -1,0 +1,250 @@
+"""pytest side of the endpoint checks: ``--woowup-endpoints`` adds one item per operation and check.
+
+Inert unless ``--woowup-endpoints`` is given: nothing heavy is imported and no item
+is added. With it, the items ("GET /v1/logs::auth_enforced", ...) are collected
+after the project's own tests; the first one to run performs the whole check run
+once (against ``--woowup-base-url`` / ``$WOOWUP_BASE_URL`` with ``--woowup-api-key``
+/ ``$WOOWUP_API_KEY``, or the embedded mock) and every item reports its own
+verdict from it. Against a live URL only GET operations run unless
+``--woowup-endpoints-allow-writes`` is given, exactly as ``woowup-contract check``.
+
+The options ``--woowup-base-url``, ``--woowup-api-key`` and ``--woowup-contracts-dir``
+belong to the main plugin (``woowup_contract.plugin``); this module only reads them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .endpoints import RunReport, Settings
+    from .loader import Registry
+
+MARKER = "woowup_endpoints"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("woowup-contract", "WoowUp connector payload contracts")
+    group.addoption("--woowup-endpoints", action="store_true", default=False, dest="woowup_endpoints",
+                    help="add the endpoint checks (one item per operation and check) against --woowup-base-url "
+                         "or, without it, the embedded mock")
+    group.addoption("--woowup-endpoints-allow-writes", action="store_true", default=False,
+                    dest="woowup_endpoints_allow_writes",
+                    help="against --woowup-base-url, also run POST /v1/log (records are tagged with the run id)")
+    group.addoption("--woowup-endpoints-max-examples", type=int, default=None, metavar="N",
+                    dest="woowup_endpoints_max_examples",
+                    help="generated requests per operation and mode (default: 25 on the mock, 10 live)")
+    group.addoption("--woowup-endpoints-seed", type=int, default=None, metavar="S", dest="woowup_endpoints_seed",
+                    help="Hypothesis seed of the endpoint checks (default: random, shown in the header)")
+    group.addoption("--woowup-endpoints-rate-limit", default=None, metavar="N/min",
+                    dest="woowup_endpoints_rate_limit",
+                    help="request budget against a live URL (default: 60/min; none against the mock)")
+    group.addoption("--woowup-endpoints-apiv3-url", default=None, metavar="URL", dest="woowup_endpoints_apiv3_url",
+                    help="where /apiv3/* lives when it is another host (live WoowUp: https://api.woowup.com)")
+
+
+@dataclass
+class _State:
+    """The settings of the run, resolved at configure time; the run itself happens on first use."""
+
+    base_url: str | None
+    api_key: str | None
+    contracts_dirs: list[str]
+    allow_writes: bool
+    max_examples: int | None
+    seed: int
+    rate_limit: str | None
+    apiv3_url: str | None
+    report: RunReport | None = None
+    problem: str | None = None
+    target: str = ""
+    masks: list[str] = field(default_factory=list)
+
+    @property
+    def live(self) -> bool:
+        return self.base_url is not None
+
+    def registry(self) -> Registry:
+        from .loader import load_registry
+
+        return load_registry(self.contracts_dirs)
+
+    def plan_settings(self) -> Settings:
+        """Settings good enough to plan the items (which ones, which are skipped), before any server runs."""
+        from .endpoints import Settings
+
+        return Settings(base_url=self.base_url or "http://127.0.0.1", api_key=self.api_key or "-",
+                        live=self.live, allow_writes=self.allow_writes, seed=self.seed)
+
+    def run(self) -> RunReport | None:
+        if self.report is not None or self.problem is not None:
+            return self.report
+        from .endpoints import ConnectionProblem, Masker, Settings, parse_rate_limit, run_checks
+
+        try:
+            registry = self.registry()
+            if self.live:
+                if not self.api_key:
+                    self.problem = "no API key for --woowup-base-url: pass --woowup-api-key or set WOOWUP_API_KEY"
+                    return None
+                rate = parse_rate_limit(self.rate_limit) if self.rate_limit is not None else 60.0
+                settings = Settings(base_url=str(self.base_url), api_key=self.api_key, live=True,
+                                    allow_writes=self.allow_writes, apiv3_base_url=self.apiv3_url,
+                                    max_examples=self.max_examples or 10, seed=self.seed, rate_per_minute=rate)
+                self.target = settings.base_url
+                self.report = run_checks(registry, settings)
+            else:
+                from .endpoints import embedded_mock
+
+                with embedded_mock(registry) as mock:
+                    self.masks.append(mock.api_key)
+                    settings = Settings(base_url=mock.base_url, api_key=mock.api_key, live=False,
+                                        max_examples=self.max_examples or 25, seed=self.seed)
+                    self.target = f"{mock.base_url} (embedded mock)"
+                    self.report = run_checks(registry, settings, target=self.target)
+        except ConnectionProblem as exc:
+            self.problem = str(exc)
+        except Exception as exc:  # a usage error or a broken contract: every item says it
+            self.problem = Masker(self.api_key, *self.masks)(f"{type(exc).__name__}: {exc}")
+        return self.report
+
+
+STATE_KEY = pytest.StashKey[_State]()
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    """An option of the main plugin, or None when it is not loaded."""
+    try:
+        return config.getoption(name)
+    except ValueError:
+        return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}: an endpoint check added by --woowup-endpoints")
+    if not config.getoption("woowup_endpoints", False):
+        return
+    import secrets
+
+    base_url = _option(config, "woowup_base_url") or os.environ.get("WOOWUP_BASE_URL") or None
+    api_key = _option(config, "woowup_api_key") or os.environ.get("WOOWUP_API_KEY") or None
+    dirs = _option(config, "woowup_contracts_dir") or []
+    seed = config.getoption("woowup_endpoints_seed")
+    max_examples = config.getoption("woowup_endpoints_max_examples")
+    if max_examples is not None and max_examples < 1:
+        raise pytest.UsageError("woowup-contract: --woowup-endpoints-max-examples must be at least 1")
+    for name, url in (("--woowup-base-url", base_url), ("--woowup-endpoints-apiv3-url",
+                                                         config.getoption("woowup_endpoints_apiv3_url"))):
+        if url is not None and not str(url).startswith(("http://", "https://")):
+            raise pytest.UsageError(f"woowup-contract: {name}: expected an http:// or https:// URL")
+    rate = config.getoption("woowup_endpoints_rate_limit")
+    if rate is not None:
+        from .cli import UsageError
+        from .endpoints import parse_rate_limit
+
+        try:
+            parse_rate_limit(rate)
+        except UsageError as exc:
+            raise pytest.UsageError(f"woowup-contract: {exc}") from None
+    config.stash[STATE_KEY] = _State(
+        base_url=base_url, api_key=api_key, contracts_dirs=[str(d) for d in dirs],
+        allow_writes=bool(config.getoption("woowup_endpoints_allow_writes")), max_examples=max_examples,
+        seed=seed if seed is not None else secrets.randbelow(2**32), rate_limit=rate,
+        apiv3_url=config.getoption("woowup_endpoints_apiv3_url"))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return []
+    target = state.base_url or "the embedded mock"
+    writes = "writes allowed" if (state.allow_writes or not state.live) else "read-only"
+    return [f"woowup-endpoints: {target} ({writes}), seed {state.seed} (--woowup-endpoints-seed to repeat)"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Append the endpoint items; first, so -k, -m and deselection see them like any other item."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    from .endpoints import planned_checks
+    from .loader import ContractError
+
+    try:
+        plan = planned_checks(state.registry(), state.plan_settings())
+    except ContractError as exc:
+        raise pytest.UsageError(f"woowup-contract: broken contract: {exc}") from None
+    root = EndpointChecks.from_parent(session, name="woowup-endpoints", nodeid="woowup-endpoints")
+    groups: dict[str, OperationChecks] = {}
+    added: list[pytest.Item] = []
+    for operation, check, _ in plan:
+        if operation not in groups:
+            groups[operation] = OperationChecks.from_parent(root, name=operation)
+        item = EndpointCheckItem.from_parent(groups[operation], name=check, operation=operation, check=check)
+        item.add_marker(MARKER)
+        if config.pluginmanager.hasplugin("xdist"):
+            item.add_marker(pytest.mark.xdist_group("woowup-endpoints"))  # one run with --dist loadgroup
+        added.append(item)
+    # reported like collected items, so "collected N items" counts them
+    config.hook.pytest_collectreport(report=pytest.CollectReport(root.nodeid, "passed", None, added))
+    items.extend(added)
+
+
+class EndpointChecks(pytest.Collector):
+    """The parent of the endpoint items; they are made in ``pytest_collection_modifyitems``."""
+
+    def collect(self) -> list[pytest.Item]:
+        return []
+
+
+class OperationChecks(pytest.Collector):
+    """One operation ("GET /v1/logs"): its checks are the items below it."""
+
+    def collect(self) -> list[pytest.Item]:
+        return []
+
+
+class EndpointCheckFailed(AssertionError):
+    """A check failed on an operation; the message lists the violations with their reproductions."""
+
+
+class EndpointCheckItem(pytest.Item):
+    def __init__(self, *, operation: str, check: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.operation = operation
+        self.check = check
+
+    def runtest(self) -> None:
+        from .endpoints import CHECKS
+
+        state = self.config.stash[STATE_KEY]
+        report = state.run()
+        if report is None:
+            raise EndpointCheckFailed(f"the endpoint checks could not run: {state.problem}")
+        outcome = report.outcome(self.operation, self.check)
+        if outcome is None:
+            pytest.skip(f"{self.operation} {self.check} was not run")
+        if outcome.status == "skipped":
+            pytest.skip(outcome.reason)
+        if outcome.status == "failed":
+            lines = [f"{self.operation}: {self.check} failed on {outcome.failures} of {outcome.requests} "
+                     f"requests ({CHECKS[self.check]}), seed {report.settings.seed}"]
+            for finding in outcome.findings:
+                v = finding.violation
+                where = v.pointer or "(root)"
+                source = "" if finding.source == self.operation else f"{finding.source}: "
+                lines.append(f"  {source}{where}: {v.message}")
+            raise EndpointCheckFailed("\n".join(lines))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, EndpointCheckFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return "woowup-endpoints", None, f"woowup endpoint check: {self.operation} {self.check}"
