@@ -2,6 +2,7 @@
 
     python benchmarks/bench_plugin.py             # 10,000 files, 5 interleaved runs each
     python benchmarks/bench_plugin.py --count 2000 --runs 3
+    python benchmarks/bench_plugin.py --tb-no     # both with --tb=no: no failure rendering
 
 Two whole pytest processes per round, collection included, in the same directory:
 
@@ -85,9 +86,9 @@ def _outcome(output: str) -> dict[str, int]:
     return {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|error|errors)", last)}
 
 
-def run_once(name: str, work: Path) -> tuple[float, dict[str, int]]:
+def run_once(name: str, work: Path, extra: tuple[str, ...] = ()) -> tuple[float, dict[str, int]]:
     """Wall time of one whole pytest process and its outcome counts."""
-    cmd = [sys.executable, "-m", "pytest", *COMMANDS[name]]
+    cmd = [sys.executable, "-m", "pytest", *COMMANDS[name], *extra]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -96,16 +97,21 @@ def run_once(name: str, work: Path) -> tuple[float, dict[str, int]]:
     return seconds, _outcome(proc.stdout)
 
 
-def run(quick: bool = False, *, count: int = 10_000, runs: int | None = None, seed: int = 7) -> dict[str, Any]:
-    """Time both ways interleaved; the figures as a dict (seconds, outcomes, ratio)."""
+def run(quick: bool = False, *, count: int = 10_000, runs: int | None = None, seed: int = 7,
+        extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Time both ways interleaved; the figures as a dict (seconds, outcomes, ratio).
+
+    ``extra`` is added to both command lines, e.g. ``("--tb=no",)`` to leave out the
+    rendering of the failures (which favours the plugin: it prints no tracebacks).
+    """
     runs = runs or (3 if quick else 5)
     work = prepare(count, seed)
     times: dict[str, list[float]] = {"plugin": [], "plain": []}
     outcomes: dict[str, dict[str, int]] = {}
-    run_once("plugin", work)  # warm the file cache and the bytecode caches before timing
+    run_once("plugin", work, extra)  # warm the file cache and the bytecode caches before timing
     for _ in range(runs):
         for name in ("plugin", "plain"):
-            seconds, outcome = run_once(name, work)
+            seconds, outcome = run_once(name, work, extra)
             times[name].append(seconds)
             outcomes[name] = outcome
     medians = {name: statistics.median(values) for name, values in times.items()}
@@ -117,7 +123,7 @@ def run(quick: bool = False, *, count: int = 10_000, runs: int | None = None, se
         "ratio": medians["plugin"] / medians["plain"],
         "goal": GOAL,
         "outcomes": outcomes,
-        "commands": {name: "pytest " + " ".join(args) for name, args in COMMANDS.items()},
+        "commands": {name: "pytest " + " ".join((*args, *extra)) for name, args in COMMANDS.items()},
         "python": sys.version.split()[0],
         "cpus": os.cpu_count(),
     }
@@ -127,9 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000, help="payload files (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=5, help="interleaved runs of each (default: %(default)s)")
+    parser.add_argument("--tb-no", action="store_true",
+                        help="add --tb=no to both runs: compare collection and checking without failure rendering")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    figures = run(count=args.count, runs=args.runs)
+    figures = run(count=args.count, runs=args.runs, extra=("--tb=no",) if args.tb_no else ())
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
