@@ -143,7 +143,7 @@ class _Builder:
             if isinstance(document, dict):
                 document = {**document, "x-provenance": contract.schema.provenance, "x-contract": contract.id}
                 if contract.schema.note:
-                    document.setdefault("description", contract.schema.note)
+                    document["x-note"] = contract.schema.note
             self.components[contract_id] = document
         return contract_id
 

@@ -28,6 +28,7 @@ def test_read_only_by_default_no_post_reaches_the_server() -> None:
     assert proc.returncode == 0, shown(proc)
     assert api.methods_seen() == {"GET"}, [(r.method, r.path) for r in api.requests]
     assert api.records == []
+    assert proc.stderr == "", shown(proc)  # no terminal: no progress
     assert "read-only" in proc.stdout, shown(proc)
     for check in ("not_a_server_error", "negative_data_rejection", "auth_enforced", "stateful_roundtrip"):
         assert re.search(rf"POST /v1/log +{check} +- +skipped: read-only: writes need --allow-writes", proc.stdout), \
@@ -115,13 +116,6 @@ def test_progress_on_a_terminal_names_operation_and_check_and_masks_the_key() ->
     assert "GET /apiv3/stats  auth_enforced  passed" in progress, progress
     assert "positive requests" in progress and "negative requests" in progress, progress
     assert _leaks(progress + proc.stdout) == [], progress
-
-
-def test_without_a_terminal_stderr_stays_quiet() -> None:
-    with FakeApi() as api:
-        proc = run_check("--base-url", api.base_url, "--api-key", api.api_key, *LIVE)
-    assert proc.returncode == 0, shown(proc)
-    assert proc.stderr == "", shown(proc)
 
 
 def test_a_429_is_waited_out_with_retry_after_and_not_reported() -> None:
