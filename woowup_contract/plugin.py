@@ -205,7 +205,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
     origins["base_url"] = "option --woowup-base-url"
     if not base_url:
         base_url, origins["base_url"] = os.environ.get("WOOWUP_BASE_URL") or None, "$WOOWUP_BASE_URL"
-    if base_url is not None and not re.match(r"https?://[^/?#\s]+", base_url):
+    if base_url is not None and not _is_http_url(base_url):
         raise pytest.UsageError(f"woowup-contract: {origins['base_url']}: expected an http:// or https:// URL")
     api_key = config.getoption("woowup_api_key")
     origins["api_key"] = "option --woowup-api-key"
@@ -213,6 +213,17 @@ def resolve_settings(config: pytest.Config) -> Settings:
         api_key, origins["api_key"] = os.environ.get("WOOWUP_API_KEY") or None, "$WOOWUP_API_KEY"
 
     return Settings(tuple(globs), contract, tuple(mapping), strict, tuple(dirs), base_url, api_key, origins)
+
+
+def _is_http_url(text: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        url = urlsplit(text)
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return url.scheme in ("http", "https") and bool(url.hostname) and not any(c.isspace() for c in text)
 
 
 # -- globs ---------------------------------------------------------------------------
@@ -432,8 +443,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         from urllib.parse import urlsplit
 
         url = urlsplit(settings.base_url)
-        lines.append(f"woowup-contract api: {url.scheme}://{url.hostname}{f':{url.port}' if url.port else ''} "
-                     f"(from {settings.origins['base_url']})")
+        host = url.netloc.rpartition("@")[2]  # never credentials written into the URL
+        lines.append(f"woowup-contract api: {url.scheme}://{host} (from {settings.origins['base_url']})")
     seed = config.getoption("hypothesis_seed", None)
     if seed is not None:
         lines.append(f"hypothesis seed: {seed} (--hypothesis-seed)")

@@ -274,8 +274,10 @@ def test_a_glob_that_matches_nothing_warns_and_names_its_origin(repo: pytest.Pyt
      "ERROR: woowup-contract: option --woowup-contracts-dir: */elsewhere is not a directory"),
     ("", ("--woowup-base-url", "connectors.woowup.com"),
      "ERROR: woowup-contract: option --woowup-base-url: expected an http:// or https:// URL"),
+    ("", ("--woowup-base-url", "http://127.0.0.1:port"),
+     "ERROR: woowup-contract: option --woowup-base-url: expected an http:// or https:// URL"),
 ], ids=["ini-contract", "option-contract", "override-contract", "mapped-contract", "mapping-line", "strict",
-        "ini-dir", "option-dir", "base-url"])
+        "ini-dir", "option-dir", "base-url", "base-url-port"])
 def test_a_bad_setting_is_a_usage_error_naming_where_it_came_from(
         repo: pytest.Pytester, ini: str, args: tuple[str, ...], message: str) -> None:
     (repo.path / "pytest.ini").write_text(f"[pytest]\nwoowup_payloads = out/*.json\n{ini}\n", encoding="utf-8")
@@ -333,13 +335,14 @@ def test_the_header_says_what_a_run_needs_to_be_reproduced(repo: pytest.Pytester
     assert "hypothesis seed" not in result.stdout.str()
 
     result = repo.runpytest("--collect-only", "--woowup-strict", "--hypothesis-seed", "4242",
-                            "--woowup-base-url", "http://127.0.0.1:9/prefix")
+                            "--woowup-base-url", "http://user:pw@127.0.0.1:9/prefix")
     result.stdout.fnmatch_lines([
         f"woowup-contract {__version__}: contracts bundled; contract connectors.log-record; profile strict",
         "*",
         "woowup-contract api: http://127.0.0.1:9 (from option --woowup-base-url)",
         "hypothesis seed: 4242 (--hypothesis-seed)",
     ])
+    assert "user:pw" not in result.stdout.str()
 
 
 def test_the_header_of_a_project_without_settings_is_one_line(pytester: pytest.Pytester) -> None:
