@@ -105,9 +105,13 @@ class InvalidPayload:
 
     @property
     def text(self) -> str:
+        return self.to_json()
+
+    def to_json(self, *, ensure_ascii: bool = False, indent: int | None = None) -> str:
+        """The JSON text (a duplicate-key payload is always written compact, its repeated key included)."""
         if self._duplicate is None:
-            return _dumps(self.payload)
-        return _dumps_with_duplicate(self.payload, *self._duplicate)
+            return json.dumps(self.payload, ensure_ascii=ensure_ascii, indent=indent)
+        return _dumps_with_duplicate(self.payload, *self._duplicate, ensure_ascii=ensure_ascii)
 
 
 @dataclass(frozen=True)
@@ -269,7 +273,7 @@ _FILE_EXTS = ("csv", "csv", "txt", "json", "xml")
 _FILE_ODD = ("Ventas Córdoba {d}.csv", "export ({n}).csv", "clientes_ñandú_{d}.csv", "{k} {d}.CSV",
              "{k}/{d}/{k}.csv")
 _BASE_DAY = date(2026, 11, 20)
-_OFFSETS = ("+00:00", "-03:00", "Z", "-05:00", "+01:00", "-0300", "+05:30")
+_OFFSETS = ("+00:00", "-03:00", "Z", "-05:00", "+01:00", "+05:30", "-04:00")
 _ODD_TIMES = ("2019-03-12 12:30:00", "12/03/2019 12:30", "2019-03-12T12:30:00", "1552393800", "2019-03-12",
               "", "yesterday")
 _MESSAGES = ("Invalid API key", "Bad request", "Too many requests", "Not found", "Internal error",
@@ -306,21 +310,17 @@ _ANY_JSON: tuple[Any, ...] = ([], {}, None, {"errors": []}, "", 0)
 _BRANCHES = st.sampled_from(BRANCH_NAMES)
 
 
-def _dumps(document: Any) -> str:
-    return json.dumps(document, ensure_ascii=False)
-
-
-def _dumps_with_duplicate(document: Any, at: tuple[Any, ...], key: str) -> str:
+def _dumps_with_duplicate(document: Any, at: tuple[Any, ...], key: str, *, ensure_ascii: bool = False) -> str:
     """JSON text of ``document`` where the object at ``at`` repeats ``key`` (same value)."""
     def dump(value: Any, here: tuple[Any, ...]) -> str:
         if type(value) is dict:
-            items = [f"{json.dumps(k, ensure_ascii=False)}: {dump(v, here + (k,))}" for k, v in value.items()]
+            items = [f"{json.dumps(k, ensure_ascii=ensure_ascii)}: {dump(v, here + (k,))}" for k, v in value.items()]
             if here == at:
-                items.append(f"{json.dumps(key, ensure_ascii=False)}: {dump(value[key], here + (key,))}")
+                items.append(f"{json.dumps(key, ensure_ascii=ensure_ascii)}: {dump(value[key], here + (key,))}")
             return "{" + ", ".join(items) + "}"
         if type(value) is list:
             return "[" + ", ".join(dump(v, here + (i,)) for i, v in enumerate(value)) + "]"
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=ensure_ascii)
 
     return dump(document, ())
 
