@@ -345,7 +345,6 @@ def build_openapi(registry: Registry) -> dict[str, Any]:
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = builder.operation(contract)
         if endpoint.host not in hosts:
             hosts.append(endpoint.host)
-    _add_links(registry, contracts, paths)
     docs = sorted({c.source.url for c in contracts})
     doc: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
@@ -380,52 +379,6 @@ def build_openapi(registry: Registry) -> dict[str, Any]:
     if not doc["components"]["securitySchemes"]:
         del doc["components"]["securitySchemes"]
     return doc
-
-
-def _stored_contracts(registry: Registry, contract: Contract) -> set[str]:
-    """Payload contracts a writing operation sends at the root of its body (what it stores)."""
-    endpoint = contract.endpoint
-    if endpoint is None or endpoint.method.upper() == "GET" or endpoint.request_body is None:
-        return set()
-    return {c.id for prefix, c in registry.embedded_contracts(endpoint.request_body) if prefix == ""}
-
-
-def _listed_contracts(registry: Registry, contract: Contract) -> set[str]:
-    """Payload contracts a GET operation's 200 answer lists (an array of them)."""
-    endpoint = contract.endpoint
-    response = contract.response("200")
-    if endpoint is None or endpoint.method.upper() != "GET" or response is None or response.body is None:
-        return set()
-    return {c.id for prefix, c in registry.embedded_contracts(response.body) if prefix == "/*"}
-
-
-def _add_links(registry: Registry, contracts: list[Contract], paths: dict[str, dict[str, Any]]) -> None:
-    """A write's 200 links to the GET operations that list what it stored (POST /v1/log → GET /v1/logs).
-
-    Not in the documentation: an assumption that lets Postman users, and schemathesis' stateful
-    phase, follow a stored record to where it is read back.
-    """
-    for writer in contracts:
-        stored = _stored_contracts(registry, writer)
-        if not stored or writer.endpoint is None:
-            continue
-        links = {}
-        for reader in contracts:
-            if reader.endpoint is None or not stored & _listed_contracts(registry, reader):
-                continue
-            has_limit = any(p.name == "limit" for p in reader.endpoint.parameters)
-            link: dict[str, Any] = {
-                "operationId": reader.id,
-                "description": f"the stored record is listed by {reader.endpoint.method.upper()} "
-                               f"{reader.endpoint.path}, newest first",
-                "x-provenance": "assumption",
-            }
-            if has_limit:
-                link["parameters"] = {"limit": "100"}  # the 3.1 meta-schema wants strings here
-            links[reader.id.replace(".", "_")] = link
-        ok = paths[writer.endpoint.path][writer.endpoint.method.lower()]["responses"].get("200")
-        if links and ok is not None:
-            ok["links"] = links
 
 
 def _host_description(host: str) -> str:
