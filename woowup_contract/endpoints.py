@@ -118,6 +118,9 @@ class MaskedStream:
     def isatty(self) -> bool:
         return bool(getattr(self.stream, "isatty", lambda: False)())
 
+    def __getattr__(self, name: str) -> Any:  # encoding, fileno, ...: whatever else a writer asks for
+        return getattr(self.stream, name)
+
 
 # -- settings -----------------------------------------------------------------------------
 
@@ -580,7 +583,7 @@ class _Runner:
         return _DEAD
 
     def _fuzz(self, op: _Operation, mode_name: str) -> None:
-        from hypothesis import HealthCheck, Phase, given, seed, settings
+        from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
         from schemathesis import GenerationMode
 
         mode = GenerationMode.POSITIVE if mode_name == "positive" else GenerationMode.NEGATIVE
@@ -590,8 +593,10 @@ class _Runner:
         broken = [False]
 
         @given(op.api.as_strategy(generation_mode=mode))
+        # quiet whatever profile the caller loaded: a verbose one would print each case, key included
         @settings(max_examples=total, deadline=None, database=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck), derandomize=False, print_blob=False)
+                  suppress_health_check=list(HealthCheck), derandomize=False, print_blob=False,
+                  verbosity=Verbosity.quiet)
         @seed(self.settings.seed)
         def exercise(case: Any) -> None:
             if broken[0]:
@@ -1026,6 +1031,9 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
     mask = Masker(settings.api_key, args.api_key)
     err.mask = mask
     progress = TerminalProgress(err)
+    # anything a library prints while the run goes on (warnings, say) is masked too
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = MaskedStream(saved[0], mask), MaskedStream(saved[1], mask)  # type: ignore[assignment]
     try:
         report = run_checks(registry, settings, target=target, progress=progress)
     except ConnectionProblem as exc:
@@ -1041,6 +1049,8 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
         progress.close()
         err.write(f"{TOOL}: internal error while checking {target}:\n{traceback.format_exc()}")
         return EXIT_USAGE
+    finally:
+        sys.stdout, sys.stderr = saved
     progress.close()
     stream = open_output(args.output, out)
     try:
