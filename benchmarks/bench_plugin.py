@@ -101,8 +101,8 @@ def run(quick: bool = False, *, count: int = 10_000, runs: int | None = None, se
         extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """Time both ways interleaved; the figures as a dict (seconds, outcomes, ratio).
 
-    ``extra`` is added to both command lines, e.g. ``("--tb=no",)`` to leave out the
-    rendering of the failures (which favours the plugin: it prints no tracebacks).
+    ``extra`` is added to both command lines, e.g. ``("--tb=no",)`` to leave the rendering
+    of the failures (tracebacks for the plain test, violation lines for the plugin) out.
     """
     runs = runs or (3 if quick else 5)
     work = prepare(count, seed)
