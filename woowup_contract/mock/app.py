@@ -224,11 +224,24 @@ class MockApp:
         start_response(_reason(reply.status), headers)
         return [] if method == "HEAD" else [reply.body]
 
-    def _crash(self, exc: BaseException) -> Reply:
+    def keep_error(self, exc: BaseException) -> None:
+        """Keep an error met while serving, for ``MockServer.check_errors`` (the first 100)."""
         with self._journal_lock:
-            self.errors.append(exc)
-        return error_reply(500, f"internal error in the mock ({type(exc).__name__}); the test that started it "
-                                "sees the exception")
+            if len(self.errors) < 100:
+                self.errors.append(exc)
+        if self.log is not None:
+            self.log(f"internal error: {type(exc).__name__}: {printable(str(exc), 300)}")
+
+    def take_errors(self) -> list[BaseException]:
+        """The kept errors, forgotten as they are handed over."""
+        with self._journal_lock:
+            errors, self.errors = self.errors, []
+        return errors
+
+    def _crash(self, exc: BaseException) -> Reply:
+        self.keep_error(exc)
+        return error_reply(500, f"internal error in the mock ({type(exc).__name__}); it is kept for "
+                                "MockServer.check_errors()")
 
     def _handle(self, environ: dict[str, Any], method: str, path: str) -> Reply:
         route = self._routes.get(path)

@@ -68,7 +68,6 @@ class MockServer:
                            plan=self._plan, seed=seed)
         self._httpd: ThreadedWSGIServer | None = None
         self._thread: threading.Thread | None = None
-        self._errors_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -194,8 +193,7 @@ class MockServer:
     # -- errors inside the server ----------------------------------------------------------
 
     def _keep_error(self, exc: BaseException) -> None:
-        with self._errors_lock:
-            self.app.errors.append(exc)
+        self.app.keep_error(exc)
 
     @property
     def errors(self) -> list[BaseException]:
@@ -203,9 +201,7 @@ class MockServer:
 
     def check_errors(self) -> None:
         """Raise (again, here) the first error met inside the server, and forget them all."""
-        with self._errors_lock:
-            errors = list(self.app.errors)
-            self.app.errors.clear()
+        errors = self.app.take_errors()
         if errors:
             raise errors[0]
 
