@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .model import Result, Violation
     from .sources import Payload
 
+pytest_plugins = ["woowup_contract.plugin_endpoints"]
+
 DEFAULT_CONTRACT = "connectors.log-record"
 LINE_SUFFIXES = (".jsonl", ".ndjson")
 FINDINGS_SECTION = "woowup-contract strict findings"
