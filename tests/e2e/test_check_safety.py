@@ -188,3 +188,41 @@ def test_the_module_stays_light_until_a_check_runs() -> None:
             "print(sorted(m for m in ('schemathesis', 'hypothesis', 'requests', 'werkzeug') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+class _Clock:
+    """Stands in for the ``time`` module of woowup_contract.endpoints: sleeping advances it, instantly."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._time = time
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._time, name)
+
+
+def test_requests_are_paced_and_a_429_waits_for_its_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    from woowup_contract import endpoints
+
+    clock = _Clock()
+    monkeypatch.setattr(endpoints, "time", clock)
+    with FakeApi(defects={"429-once"}) as api:
+        settings = endpoints.Settings(base_url=api.base_url, api_key=api.api_key, live=True, rate_per_minute=120)
+        session = endpoints._make_session(settings, lambda *_: None)
+        statuses = [session.request("GET", api.base_url + "/v1/logs",
+                                    headers={"Authorization": f"Bearer {api.api_key}"}).status_code
+                    for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    # the 429 waited its Retry-After (1 s), then every request kept 0.5 s (120/min) from the previous one
+    assert clock.slept == [1.0, 0.5, 0.5]
+    assert session.count == 4
