@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
@@ -285,11 +286,6 @@ _CONNECTORS = ("vtex", "tiendanube", "shopify", "magento", "custom")
 _ODD_STRINGS = ("", " ", "Sucursal #1 (vieja)", "東京 Ginza", "Café \"La Única\"", "tab\there", "back\\slash",
                 "\u00a0Palermo", "emoji 🛒", "NULL", "\x00", "a" * 300)
 _WORDS = ("Shopping Unicenter", "", "ok", "Córdoba", "ñandú", "São Paulo", "東京", "a b", "42", "x")
-
-
-def _weighted(common: SearchStrategy[Any], rare: SearchStrategy[Any], odds: int = 4) -> SearchStrategy[Any]:
-    """``rare`` about once in ``odds`` draws; shrinks towards ``common``."""
-    return st.one_of(*([common] * (odds - 1)), rare)
 
 
 def _file_name(kind: str, days: int, ext: str, odd: int) -> str:
@@ -659,7 +655,8 @@ class _Engine:
             loc, ptr = node.loc, pointer_from_parts(node.loc)
             ints = "integer" in node.types
             for rule in rules.at("datetime", loc):
-                yield Mutation(ptr, rule.id, f"{ptr} is a date-time without ISO-8601 form or offset", "strict-datetime", loc)
+                yield Mutation(ptr, rule.id, f"{ptr} is a date-time without ISO-8601 form or offset",
+                               "strict-datetime", loc)
             for rule in rules.at("minimum", loc) if ints else ():
                 yield Mutation(ptr, rule.id, f"{ptr} is negative", "strict-minimum", loc)
             for rule in rules.int64(loc) if ints else ():
@@ -684,7 +681,8 @@ class _Engine:
                 continue
             scope = PointerPattern(prefix)
             for node in self.root.walk():
-                if "object" not in node.types or not node.properties or not scope.matches(node.loc[:len(scope.segments)]):
+                in_scope = scope.matches(node.loc[:len(scope.segments)])
+                if "object" not in node.types or not node.properties or not in_scope:
                     continue
                 key = node.required[0] if node.required else next(iter(node.properties))
                 loc = node.loc + (key,)
@@ -917,7 +915,27 @@ class _Builder:
 
     # objects ----------------------------------------------------------------------------------
 
+    def _flat(self, node: _Node) -> _Leaf | None:
+        """(width, decoder) for a value made of scalars only: a leaf, or an object of leaves."""
+        leaf = self.leaf(node)
+        if leaf is not None or node.types != ("object",):
+            return leaf
+        width, build, has_complex = self._object_layout(node)
+        return None if has_complex else (width, lambda b: build(b, None))
+
     def _object(self, node: _Node) -> SearchStrategy[Any]:
+        width, build, has_complex = self._object_layout(node)
+        chunk = st.binary(min_size=width, max_size=width)
+        if not has_complex:
+            return chunk.map(lambda b: build(b, None))
+
+        @st.composite
+        def draw_object(draw: Draw) -> dict[str, Any]:
+            return build(draw(chunk), draw)
+
+        return draw_object()
+
+    def _object_layout(self, node: _Node) -> tuple[int, Callable[[bytes, Draw | None], dict[str, Any]], bool]:
         plan, strict = self.plan, self.strict
         sums = self.rules.sums_at(node.loc) if strict else _possible_sums(node)
         bounds = {s.parts: INT64_MAX // max(1, self._max_items(node.properties[s.parts])) for s in sums} \
@@ -952,7 +970,6 @@ class _Builder:
         flags = len(optional) + (1 if sums and not strict else 0)
         head = (flags + 7) // 8
         width = head + sum(f[2][0] for f in fields if f[2] is not None)
-        chunk = st.binary(min_size=width, max_size=width)
         has_complex = any(f[3] is not None for f in fields)
 
         def build(b: bytes, draw: Draw | None) -> dict[str, Any]:
@@ -976,14 +993,7 @@ class _Builder:
                     _fix_sums(out, s.parts, s.fields)
             return out
 
-        if not has_complex:
-            return chunk.map(lambda b: build(b, None))
-
-        @st.composite
-        def draw_object(draw: Draw) -> dict[str, Any]:
-            return build(draw(chunk), draw)
-
-        return draw_object()
+        return width, build, has_complex
 
     # arrays -----------------------------------------------------------------------------------
 
@@ -1004,7 +1014,6 @@ class _Builder:
     def _array(self, node: _Node, *, item_bound: int | None = None) -> SearchStrategy[Any]:
         items = node.items if node.items is not None else _Node(node.loc + ("*",))
         builder = self if item_bound is None else _Builder(self.engine, self.plan, item_bound)
-        element = builder.value(items)
         lo = max(node.min_items, self.plan.items_at_least(node.loc))
         for rule in self.rules.at("min-items", node.loc):
             lo = max(lo, int(rule.options["min"]))
@@ -1017,19 +1026,57 @@ class _Builder:
                 unique_plain = True
             else:
                 unique_key = key
-        kwargs: dict[str, Any] = {}
+        unique_by: Callable[[Any], Any] | None = None
         if unique_key is not None:
-            kwargs["unique_by"] = lambda item, k=unique_key: item.get(k) if type(item) is dict else _freeze(item)
+            unique_by = lambda item, k=unique_key: item.get(k) if type(item) is dict else _freeze(item)  # noqa: E731
         elif unique_plain:
-            kwargs["unique_by"] = _freeze
-        common = st.lists(element, min_size=lo, max_size=hi, **kwargs)
-        if hi >= 20 and node.loc and "*" not in node.loc:
-            # now and then a big list (a retailer with 40–50 branches), so the top of the range is reached
-            return _weighted(common, st.lists(element, min_size=max(lo, hi * 4 // 5), max_size=hi, **kwargs), 16)
-        return common
+            unique_by = _freeze
+        flat = builder._flat(items)
+        if flat is None:
+            return st.lists(builder.value(items), min_size=lo, max_size=hi,
+                            **({"unique_by": unique_by} if unique_by is not None else {}))
+        return _flat_list(flat, lo, hi, unique_by, big=hi >= 20 and bool(node.loc) and "*" not in node.loc)
 
 
 _Leaf = tuple[int, Callable[[bytes], Any]]
+
+
+def _flat_list(flat: _Leaf, lo: int, hi: int, unique_by: Callable[[Any], Any] | None, *,
+               big: bool) -> SearchStrategy[list[Any]]:
+    """A list of scalar-only items, one choice per item: its first byte says whether the list goes on.
+
+    About five items on average (the list stops when that byte is under 43);
+    when the first byte is 250 or more, a long list (a retailer with 40–50 branches):
+    then only a zero byte stops it. Lowering a byte to zero ends the list
+    there, so shrinking shortens lists like Hypothesis' own.
+    """
+    width, decode = flat
+    chunk = st.binary(min_size=width + 1, max_size=width + 1)
+
+    @st.composite
+    def draw_list(draw: Draw) -> list[Any]:
+        out: list[Any] = []
+        seen: set[Any] = set()
+        stop_below = 43
+        for attempt in range(hi * 3 + 10):
+            if len(out) >= hi:
+                break
+            b = draw(chunk)
+            if attempt == 0 and big and b[0] >= 250:
+                stop_below = 1
+            if len(out) >= lo and b[0] < stop_below:
+                break
+            value = decode(b[1:])
+            if unique_by is not None:
+                key = unique_by(value)
+                if key in seen:
+                    continue  # a repeated name: draw another, as st.lists(unique_by=...) does
+                seen.add(key)
+            out.append(value)
+        assume(len(out) >= lo)
+        return out
+
+    return draw_list()
 
 
 def _retyped(node: _Node, t: str) -> _Node:

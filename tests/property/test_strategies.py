@@ -369,7 +369,8 @@ def test_a_user_registry_is_used(tmp_path: Path) -> None:
         "format: woowup-contract/1\nid: acme.code\nkind: payload\ntitle: Code\n"
         "source: {doc: Acme, section: Code, url: 'https://example.com'}\n"
         "schema:\n  provenance: assumption\n  dialect: draft-07\n"
-        "  document: {type: object, required: [sku], properties: {sku: {type: string, pattern: '^[A-Z]{3}-[0-9]{4}$'}}}\n",
+        "  document: {type: object, required: [sku],\n"
+        "             properties: {sku: {type: string, pattern: '^[A-Z]{3}-[0-9]{4}$'}}}\n",
         encoding="utf-8")
     registry = load_registry([tmp_path])
     checker = Checker(registry, "acme.code")
