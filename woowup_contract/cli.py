@@ -145,13 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="API key (default: $WOOWUP_API_KEY); never printed")
     p.add_argument("--allow-writes", action="store_true",
                    help="against --base-url, also run POST operations (records are tagged with the run id)")
-    p.add_argument("--max-examples", type=_positive_int, default=None, metavar="N")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--max-examples", type=_positive_int, default=None, metavar="N",
+                   help="generated requests per operation and mode, positive and negative "
+                        "(default: 25 against the mock, 10 against a live URL)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="Hypothesis seed (default: random; the report shows it, so a run can be repeated)")
     p.add_argument("--rate-limit", metavar="N/min", default=None,
                    help="request budget (default: 60/min against a live URL, none against the mock)")
     p.add_argument("--timeout", type=float, default=10.0, help="request timeout in seconds (default: %(default)s)")
-    p.add_argument("--format", choices=("text", "json", "junit"), default="text")
-    p.add_argument("--output", "-o", metavar="FILE")
+    p.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                   help="report format (default: %(default)s)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.set_defaults(func=_lazy("woowup_contract.endpoints", "run_cli"))
     return parser
 

@@ -987,7 +987,7 @@ def _check_url(url: str, option: str) -> str:
 def settings_from_args(args: argparse.Namespace, *, base_url: str, api_key: str, live: bool) -> Settings:
     rate = parse_rate_limit(args.rate_limit) if args.rate_limit is not None else (DEFAULT_LIVE_RATE if live
                                                                                   else None)
-    if args.timeout is not None and not args.timeout > 0:
+    if args.timeout is not None and not 0 < args.timeout < float("inf"):
         from .cli import UsageError
 
         raise UsageError(f"--timeout: must be more than 0 seconds, got {args.timeout:g}")

@@ -173,6 +173,7 @@ def test_tls_verification_stays_on(tmp_path: Path) -> None:
      "--apiv3-base-url: expected an http:// or https:// URL"),
     (["--max-examples", "0"], "must be at least 1"),
     (["--timeout", "0"], "--timeout: must be more than 0 seconds"),
+    (["--timeout", "inf"], "--timeout: must be more than 0 seconds"),
     (["--format", "xml"], "invalid choice"),
 ])
 def test_bad_options_exit_2(args: list[str], said: str) -> None:
