@@ -1,29 +1,48 @@
 """woowup-contract: contract tests for WoowUp connectors.
 
-The public Python API. Heavy parts (strategies, the mock server, endpoint
-checks) live in their own modules and are imported only when used.
+The public Python API, loaded on first use: the pytest plugin imports this
+package in every pytest run of every project that installs it, and nothing
+here should cost that run anything until it is asked for.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .checker import Checker
-from .loader import ContractError, Registry, UnknownContract, load_registry
-from .model import Contract, Result, Violation
-from .sources import Payload, payload_from_text, read_file
+_EXPORTS = {
+    "Checker": "checker",
+    "Contract": "model",
+    "ContractError": "loader",
+    "Payload": "sources",
+    "Registry": "loader",
+    "Result": "model",
+    "UnknownContract": "loader",
+    "Violation": "model",
+    "load_registry": "loader",
+    "payload_from_text": "sources",
+    "read_file": "sources",
+}
 
-__all__ = [
-    "Checker",
-    "Contract",
-    "ContractError",
-    "Payload",
-    "Registry",
-    "Result",
-    "UnknownContract",
-    "Violation",
-    "__version__",
-    "load_registry",
-    "payload_from_text",
-    "read_file",
-]
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checker import Checker
+    from .loader import ContractError, Registry, UnknownContract, load_registry
+    from .model import Contract, Result, Violation
+    from .sources import Payload, payload_from_text, read_file
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'woowup_contract' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -281,9 +281,13 @@ def _is_extra_data(data: bytes) -> bool:
     return False
 
 
+# Below a directory given on the command line, these hold tools' files, not payloads.
+_SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv"})
+
+
 def _walk(directory: str) -> Iterator[str]:
     for root, dirs, names in os.walk(directory):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
         for name in sorted(names):
             if name.endswith(PAYLOAD_SUFFIXES):
                 yield os.path.join(root, name)

@@ -134,6 +134,22 @@ def test_files_directories_and_globs(run_cli: Any, payload_file: Callable[..., P
                                    "more/x.json", "more/y.json", "single.json"]
 
 
+def test_a_directory_walk_skips_hidden_and_tool_directories(run_cli: Any, payload_file: Callable[..., Path],
+                                                            tmp_path: Path) -> None:
+    payload_file("repo/out/a.json", GOOD)
+    payload_file("repo/.git/objects/info.json", {"not": "a payload"})
+    payload_file("repo/node_modules/pkg/package.json", {"name": "pkg"})
+    payload_file("repo/.venv/lib/x.json", [])
+    payload_file("repo/__pycache__/y.json", [])
+    run = clean(run_cli("validate", "--format", "json", "repo", cwd=tmp_path))
+    assert run.returncode == 0, run
+    assert list(run.results()) == ["repo/out/a.json"]
+    # named explicitly, a hidden directory is still read
+    run = clean(run_cli("validate", "--format", "json", "repo/.venv", cwd=tmp_path))
+    assert run.returncode == 1, run
+    assert list(run.results()) == ["repo/.venv/lib/x.json"]
+
+
 def test_recursive_glob(run_cli: Any, payload_file: Callable[..., Path], tmp_path: Path) -> None:
     payload_file("a/b/c/one.json", GOOD)
     payload_file("a/two.json", GOOD)
