@@ -14,7 +14,6 @@ belong to the main plugin (``woowup_contract.plugin``); this module only reads t
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -116,23 +115,18 @@ class _State:
 STATE_KEY = pytest.StashKey[_State]()
 
 
-def _option(config: pytest.Config, name: str) -> Any:
-    """An option of the main plugin, or None when it is not loaded."""
-    try:
-        return config.getoption(name)
-    except ValueError:
-        return None
-
-
+@pytest.hookimpl(trylast=True)  # after the main plugin has resolved and checked its settings
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: an endpoint check added by --woowup-endpoints")
     if not config.getoption("woowup_endpoints", False):
         return
     import secrets
 
-    base_url = _option(config, "woowup_base_url") or os.environ.get("WOOWUP_BASE_URL") or None
-    api_key = _option(config, "woowup_api_key") or os.environ.get("WOOWUP_API_KEY") or None
-    dirs = _option(config, "woowup_contracts_dir") or []
+    from .plugin import settings_of
+
+    # option, ini key or environment, as the main plugin resolved them
+    main = settings_of(config)
+    base_url, api_key, dirs = main.base_url, main.api_key, main.contracts_dirs
     seed = config.getoption("woowup_endpoints_seed")
     max_examples = config.getoption("woowup_endpoints_max_examples")
     if max_examples is not None and max_examples < 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from typing import IO, Any, Iterable, Iterator, Sequence
 
 from .checker import Checker
@@ -86,9 +87,25 @@ def check_parallel(checker: Checker, files: Sequence[str | None], max_bytes: int
     global _worker_checker, _worker_max_bytes
     _worker_checker, _worker_max_bytes = checker, max_bytes
     context = multiprocessing.get_context("fork")
+    # imap's feeder would read the whole input ahead of the workers (a big JSONL file
+    # would sit in memory); a window of chunks in flight keeps memory flat.
+    window = threading.BoundedSemaphore(jobs * 4)
+    stopped = threading.Event()  # the reader gave up (error, ^C): do not wait for a window forever
+
+    def paced() -> Iterator[list[Any]]:
+        for chunk in _chunks(iter_units(files, max_bytes), _CHUNK):
+            while not window.acquire(timeout=0.1):
+                if stopped.is_set():
+                    return
+            yield chunk
+
     with context.Pool(jobs) as pool:
-        for results in pool.imap(_check_chunk, _chunks(iter_units(files, max_bytes), _CHUNK)):
-            yield from results
+        try:
+            for results in pool.imap(_check_chunk, paced()):
+                window.release()
+                yield from results
+        finally:
+            stopped.set()
 
 
 def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str = "connectors.log-record",
