@@ -17,11 +17,9 @@ from typing import IO, Any, Callable, Sequence
 
 from . import __version__
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
-
-class UsageError(Exception):
-    """A problem with how the command was called: exit 2 with this message."""
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main"]
 
 
 def _int_at_least(least: int) -> Callable[[str], int]:

@@ -304,7 +304,6 @@ class CompiledSchema:
 
     def _kw_properties(self, value: Any, schema: Mapping[str, Any]) -> tuple[Check, Collect]:
         compiled = [(name, *self._compile(sub)) for name, sub in value.items()]
-        compiled = [(n, c, k) for n, c, k in compiled]
         pairs = tuple((n, c) for n, c, _ in compiled)
         collects = tuple((n, k) for n, _, k in compiled)
 

@@ -32,12 +32,11 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable
 
-from .model import Result, Violation
+from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError, Violation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .loader import Registry
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 TOOL = "woowup-contract"
 
 # Check name → what it asks of the server. Names of schemathesis' own checks are kept.
@@ -140,7 +139,6 @@ def parse_rate_limit(text: str | None) -> float | None:
     except ValueError:
         value = -1.0
     if unit.strip() not in factors or not value > 0 or value != value or value == float("inf"):
-        from .cli import UsageError
 
         raise UsageError(f"--rate-limit: expected N/min, N/s or N/h with N > 0 (or none), got {text!r}")
     return value * factors[unit.strip()]
@@ -854,7 +852,6 @@ def embedded_mock(registry: Registry) -> Any:
     try:
         from .mock.server import MockServer
     except ImportError as exc:
-        from .cli import UsageError
 
         raise UsageError(f"the embedded mock is not available ({exc}); pass --base-url") from None
     return MockServer(registry)
@@ -976,7 +973,6 @@ class TerminalProgress:
 
 
 def _check_url(url: str, option: str) -> str:
-    from .cli import UsageError
 
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -988,7 +984,6 @@ def settings_from_args(args: argparse.Namespace, *, base_url: str, api_key: str,
     rate = parse_rate_limit(args.rate_limit) if args.rate_limit is not None else (DEFAULT_LIVE_RATE if live
                                                                                   else None)
     if args.timeout is not None and not 0 < args.timeout < float("inf"):
-        from .cli import UsageError
 
         raise UsageError(f"--timeout: must be more than 0 seconds, got {args.timeout:g}")
     return Settings(
@@ -1001,7 +996,7 @@ def settings_from_args(args: argparse.Namespace, *, base_url: str, api_key: str,
 
 def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     """``woowup-contract check``: exit 0 all pass, 1 a check failed, 2 usage or connection error."""
-    from .cli import UsageError, open_output, registry_from
+    from .cli import registry_from
 
     key = args.api_key if args.api_key is not None else os.environ.get("WOOWUP_API_KEY")
     mask = Masker(key)

@@ -9,9 +9,7 @@ from typing import IO, Any, Iterable
 
 from .checker import Checker
 from .loader import ContractError, Registry, bundled_contracts_dir, check_file, load_registry
-from .model import Contract, Example
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Contract, Example
 
 
 def example_problems(registry: Registry, contract: Contract, example: Example) -> list[str]:

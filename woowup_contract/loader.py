@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
-from .draft7 import CompiledSchema, SchemaCompileError, parts_from_pointer
+from .draft7 import CompiledSchema, SchemaCompileError
 from .model import (
     Auth,
     Contract,
@@ -404,7 +404,3 @@ def _ref_line(path: str, ref: str) -> int | None:
         elif isinstance(value, list):
             stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(value))
     return min(found, default=None)
-
-
-def pointer_glob_parts(pattern: str) -> list[str]:
-    return parts_from_pointer(pattern)

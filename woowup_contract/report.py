@@ -12,7 +12,7 @@ import json
 import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, ClassVar
+from typing import IO, Callable, ClassVar
 
 from .model import Result, Violation
 
@@ -280,7 +280,3 @@ class Progress:
         if self._shown:
             self.stream.write("\r" + " " * 60 + "\r")
             self.stream.flush()
-
-
-def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)

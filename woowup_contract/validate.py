@@ -13,11 +13,10 @@ from typing import IO, Any, Iterable, Iterator, Sequence
 
 from .checker import Checker
 from .loader import Registry
-from .model import Result
+from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError
 from .report import Progress, Report, make_reporter
 from .sources import DEFAULT_MAX_BYTES, expand, iter_payloads, iter_units, parse_raw, read_file
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class NoInput(Exception):
@@ -112,8 +111,6 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
                    strict: bool = False, fmt: str = "text", stream: IO[str], max_bytes: int | None = None,
                    jobs: int = 0, progress: Progress | None = None) -> int:
     """Validate every payload the inputs name; write the report; return the exit code."""
-    from .cli import UsageError
-
     files, unmatched = expand(inputs)
     if unmatched and not files:
         raise UsageError("no input matched: " + ", ".join(unmatched))

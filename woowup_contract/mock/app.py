@@ -27,7 +27,7 @@ from ..loader import Registry
 from ..model import Parameter, Violation
 from ..sources import payload_from_bytes
 from .faults import DEFAULT_RETRY_AFTER, RETRY_AFTER_STATUSES, FaultInjector, FaultPlan, check_status, make_plan
-from .store import ENTITIES, ListQuery, StatsQuery, Store
+from .store import ListQuery, StatsQuery, Store
 
 ENDPOINT_CONTRACTS: tuple[str, ...] = ("connectors.post-log", "connectors.list-logs", "apiv3.account-stats")
 RECORD_CONTRACT = "connectors.log-record"
