@@ -16,8 +16,21 @@ from .draft7 import CompiledSchema, Parts, SchemaError, parts_from_pointer, poin
 from .loader import Registry
 from .model import Contract, Envelope, Hint, Profile, Result, Violation
 from .positions import line_column, offset_of
-from .rules import Context, PointerPattern, RuleFn, compile_rule
+from .rules import CompiledRule, Context, PointerPattern, compile_rule, compile_selector, merge_overlays, overlay_at
 from .sources import Payload, payload_from_text
+
+
+@dataclass(frozen=True)
+class _ScopedRule:
+    id: str
+    severity: str
+    message: str
+    rule: CompiledRule
+    lists: tuple[int, ...]  # which of the scope's selected lists hold the values at the rule's patterns
+    # the rule's overlay holds at all its places, so a compiled verdict on the schema and the
+    # overlays can vouch for it; then the values come from ``select_rest``, at ``rest_lists``
+    covered: bool
+    rest_lists: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -25,8 +38,34 @@ class _Scoped:
     """Rules and hints of one embedded payload contract, applied under ``prefix``."""
 
     prefix: PointerPattern
-    rules: tuple[tuple[str, str, str, RuleFn], ...]  # (id, severity, message, fn)
+    rules: tuple[_ScopedRule, ...]
     hints: tuple[tuple[Hint, PointerPattern | None, re.Pattern[str] | None], ...]
+    # every pattern the rules look at, selected in one walk; and those of the rules not covered
+    select: Callable[[Any], list[list[Any]]]
+    select_rest: Callable[[Any], list[list[Any]]]
+    overlays: tuple[dict[str, Any], ...]  # JSON Schemas of the covered rules, located from the document's root
+
+
+def _scoped(prefix: str, embedded: Contract, profile: Profile) -> _Scoped:
+    compiled = [(r, compile_rule(r)) for r in embedded.strict]
+    overlays: list[dict[str, Any]] = []
+    covered = []
+    for _, c in compiled:
+        located = [overlay_at(prefix + p, c.overlay) for p in c.patterns] if c.overlay is not None else [None]
+        covered.append(bool(located) and all(o is not None for o in located))
+        if covered[-1]:
+            overlays.extend(located)  # type: ignore[arg-type]
+    patterns = sorted({p for _, c in compiled for p in c.patterns})
+    rest = sorted({p for (_, c), done in zip(compiled, covered) if not done for p in c.patterns})
+    rules = tuple(_ScopedRule(r.id, "error" if profile == "strict" else r.severity, r.message, c,
+                              tuple(patterns.index(p) for p in c.patterns), done,
+                              () if done else tuple(rest.index(p) for p in c.patterns))
+                  for (r, c), done in zip(compiled, covered))
+    hints = tuple((h, PointerPattern(prefix + h.pointer) if h.pointer is not None else None,
+                   re.compile(h.value_matches) if h.value_matches is not None else None)
+                  for h in embedded.hints)
+    return _Scoped(PointerPattern(prefix), rules, hints, compile_selector(patterns), compile_selector(rest),
+                   tuple(overlays))
 
 
 def target_schema(registry: Registry, contract: Contract) -> tuple[Any, Envelope | None]:
@@ -80,18 +119,12 @@ class Checker:
         self.schema = CompiledSchema(schema)
         self._fast_path = fast_path
         self._fast: Callable[[Any], bool] | None = None
+        self._fast_all: Callable[[Any], bool] | None = None  # the schema and the rules' overlays at once
         self._seen = 0
-        scoped = []
-        for prefix, embedded in registry.embedded_contracts(_target_body(registry, self.contract)):
-            scoped.append(_Scoped(
-                prefix=PointerPattern(prefix),
-                rules=tuple((r.id, "error" if profile == "strict" else r.severity, r.message, compile_rule(r))
-                            for r in embedded.strict),
-                hints=tuple((h, PointerPattern(prefix + h.pointer) if h.pointer is not None else None,
-                             re.compile(h.value_matches) if h.value_matches is not None else None)
-                            for h in embedded.hints),
-            ))
-        self._scoped = tuple(scoped)
+        self._scoped = tuple(_scoped(prefix, embedded, profile) for prefix, embedded
+                             in registry.embedded_contracts(_target_body(registry, self.contract)))
+        # rule gates (quick verdicts on valid values) are part of the fast path
+        self._gates = fast_path is not False
 
     # -- public API ------------------------------------------------------------------
 
@@ -125,36 +158,64 @@ class Checker:
             else:
                 form = "bare"
         out: list[Violation] = []
-        if not self._schema_valid(document):
+        schema_valid, covered = self._verdicts(document)
+        if not schema_valid:
             for error in self.schema.errors(document):
                 out.append(self._from_schema_error(error, document, prefix))
-        ctx = Context(duplicates=list(duplicates))
+        ctx = Context(duplicates if type(duplicates) is list else list(duplicates))
+        gates = self._gates
         for scope in self._scoped:
-            for base, sub in scope.prefix.select(document):
+            bases = (((), document),) if not scope.prefix.segments else scope.prefix.select(document)
+            for base, sub in bases:
                 ctx.document, ctx.selected = sub, {}
-                for rule_id, severity, message, fn in scope.rules:
-                    for parts, detail in fn(sub, ctx):
-                        full = prefix + base + parts
-                        out.append(Violation(pointer_from_parts(full), rule_id, severity,  # type: ignore[arg-type]
-                                             f"{message}: {detail}"))
+                lists = None if not gates else scope.select_rest(sub) if covered else scope.select(sub)
+                for scoped in scope.rules:
+                    rule = scoped.rule
+                    if lists is not None:
+                        if covered:
+                            if scoped.covered:
+                                continue  # the compiled verdict vouched for it
+                            indices = scoped.rest_lists
+                        else:
+                            indices = scoped.lists
+                        values = lists[indices[0]] if len(indices) == 1 else [v for i in indices for v in lists[i]]
+                        if indices:
+                            ctx.selected[rule.patterns] = values
+                        if rule.gate is not None and rule.gate(values, ctx):
+                            continue
+                    for parts, detail in rule(sub, ctx):
+                        out.append(Violation(pointer_from_parts(prefix + base + parts), scoped.id,
+                                             scoped.severity, f"{scoped.message}: {detail}"))  # type: ignore[arg-type]
         return out, form
 
     # -- helpers ---------------------------------------------------------------------
 
-    def _schema_valid(self, document: Any) -> bool:
+    def _verdicts(self, document: Any) -> tuple[bool, bool]:
+        """(the schema holds, the covered rules' overlays hold too)."""
         fast = self._fast
         if fast is None and self._fast_path is not False:
             self._seen += 1
             if self._fast_path or self._seen > FAST_PATH_AFTER:
-                fast = self._fast = _compiled_verdict(self.schema.schema)
-                if fast is None:
-                    self._fast_path = False  # unavailable: do not try again
+                self._compile_fast_path()
+                fast = self._fast
         if fast is not None:
             try:
-                return fast(document)
+                if self._fast_all is not None and self._fast_all(document):
+                    return True, True
+                return fast(document), False
             except Exception:  # e.g. a lone surrogate Rust cannot hold: ask Python
                 pass
-        return self.schema.is_valid(document)
+        return self.schema.is_valid(document), False
+
+    def _compile_fast_path(self) -> None:
+        schema = self.schema.schema
+        self._fast = _compiled_verdict(schema)
+        if self._fast is None:
+            self._fast_path = False  # unavailable: do not try again
+            return
+        overlays = [o for scope in self._scoped for o in scope.overlays]
+        if overlays and type(schema) is dict and "$ref" not in schema:  # draft-07 ignores $ref's siblings
+            self._fast_all = _compiled_verdict({**schema, "allOf": [*schema.get("allOf", ()), merge_overlays(overlays)]})
 
     @property
     def fast_path_active(self) -> bool:

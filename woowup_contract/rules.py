@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
@@ -23,13 +22,16 @@ INT64_MAX = 2**63 - 1
 Finding = tuple[Parts, str]
 
 
-@dataclass
 class Context:
-    """What a rule may need beyond the document: objects that had duplicate keys."""
+    """What a rule may need beyond the document: objects that had duplicate keys, and the
+    values already selected per pattern set (shared by the rules that look at the same places)."""
 
-    duplicates: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
-    # values per pattern set, shared by the rules that look at the same places
-    selected: dict[tuple[str, ...], list[Any]] = field(default_factory=dict)
+    __slots__ = ("duplicates", "selected", "document")
+
+    def __init__(self, duplicates: list[tuple[dict[str, Any], list[str]]] | None = None) -> None:
+        self.duplicates = duplicates if duplicates is not None else []
+        self.selected: dict[tuple[str, ...], list[Any]] = {}
+        self.document: Any = None
 
     def values(self, patterns: list[PointerPattern]) -> list[Any]:
         key = tuple(p.pattern for p in patterns)
@@ -39,10 +41,35 @@ class Context:
             self.selected[key] = found
         return found
 
-    document: Any = None
-
 
 RuleFn = Callable[[Any, Context], list[Finding]]
+Gate = Callable[[list[Any], Context], bool]
+
+
+class CompiledRule:
+    """A strict rule ready to run.
+
+    ``rule(document, ctx)`` gives its findings: the one source of pointers and
+    messages. ``gate``, when the kind has one, is a quick verdict on the values
+    the rule's ``patterns`` select (all of them in one list): True promises that
+    the rule finds nothing there; False only means "look closer". Valid payloads,
+    the common case, pay for the gate alone.
+    """
+
+    __slots__ = ("run", "patterns", "gate", "overlay")
+
+    def __init__(self, run: RuleFn, patterns: tuple[str, ...] = (), gate: Gate | None = None,
+                 overlay: dict[str, Any] | None = None) -> None:
+        self.run = run
+        self.patterns = patterns
+        self.gate = gate
+        # a JSON Schema every selected value meets when the rule finds nothing there (and
+        # only then): lets a compiled validator give the gate's verdict in the same pass
+        # as the schema's
+        self.overlay = overlay
+
+    def __call__(self, document: Any, ctx: Context) -> list[Finding]:
+        return self.run(document, ctx)
 
 
 # -- pointer patterns -------------------------------------------------------------
@@ -146,17 +173,112 @@ class PointerPattern:
 
 
 
+# -- one walk for many patterns -----------------------------------------------------
+# A contract's rules look at a handful of places (/processingtime, /stats/*/total_*,
+# ...). Walking the document once per pattern costs more than the rules themselves,
+# so the patterns of a scope are merged into a trie and compiled into one Python
+# function that walks the document once and returns the values of every pattern.
+
+
+class _Node:
+    __slots__ = ("children", "ends")
+
+    def __init__(self) -> None:
+        self.children: dict[tuple[int, str], _Node] = {}
+        self.ends: list[int] = []
+
+
+def compile_selector(patterns: list[str]) -> Callable[[Any], list[list[Any]]]:
+    """``select(document)`` → one list per pattern: the values ``PointerPattern(p).values`` gives
+    (the same values; the order may differ where patterns share a wildcard)."""
+    root = _Node()
+    for index, pattern in enumerate(patterns):
+        node = root
+        for op, arg, _ in PointerPattern(pattern)._ops:
+            node = node.children.setdefault((op, arg), _Node())
+        node.ends.append(index)
+    namespace: dict[str, Any] = {"_M": _MISSING_VALUE}
+    lines = ["def select(v0):"]
+    lines += [f"    r{i} = []" for i in range(len(patterns))]
+    _emit(root, 0, 1, lines, namespace)
+    lines.append("    return [" + ", ".join(f"r{i}" for i in range(len(patterns))) + "]")
+    exec(compile("\n".join(lines), f"<selector {patterns!r}>", "exec"), namespace)
+    return namespace["select"]  # type: ignore[no-any-return]
+
+
+_MISSING_VALUE = object()
+
+
+def _emit(node: _Node, depth: int, indent: int, lines: list[str], namespace: dict[str, Any]) -> None:
+    pad = "    " * indent
+    var, child = f"v{depth}", f"v{depth + 1}"
+    for index in node.ends:
+        lines.append(f"{pad}r{index}.append({var})")
+    if not node.children:
+        return
+    literals = [(arg, sub) for (op, arg), sub in node.children.items() if op == _LITERAL]
+    wild = [(op, arg, sub) for (op, arg), sub in node.children.items() if op != _LITERAL]
+    lines.append(f"{pad}t{depth} = type({var})")
+    lines.append(f"{pad}if t{depth} is dict:")
+    for arg, sub in literals:
+        lines.append(f"{pad}    {child} = {var}.get({arg!r}, _M)")
+        lines.append(f"{pad}    if {child} is not _M:")
+        _emit(sub, depth + 1, indent + 2, lines, namespace)
+    if wild:
+        only_any = all(op == _ANY for op, _, _ in wild)
+        if only_any:
+            lines.append(f"{pad}    for {child} in {var}.values():")
+        else:
+            lines.append(f"{pad}    for k{depth}, {child} in {var}.items():")
+        _emit_wild(wild, depth, indent + 2, lines, namespace)
+    if not literals and not wild:
+        lines.append(f"{pad}    pass")
+    digit_literals = [(arg, sub) for arg, sub in literals if arg.isdigit()]
+    if digit_literals or wild:
+        lines.append(f"{pad}elif t{depth} is list:")
+        for arg, sub in digit_literals:
+            lines.append(f"{pad}    if {int(arg)} < len({var}):")
+            lines.append(f"{pad}        {child} = {var}[{int(arg)}]")
+            _emit(sub, depth + 1, indent + 2, lines, namespace)
+        if wild:
+            if all(op == _ANY for op, _, _ in wild):
+                lines.append(f"{pad}    for {child} in {var}:")
+            else:
+                lines.append(f"{pad}    for i{depth}, {child} in enumerate({var}):")
+                lines.append(f"{pad}        k{depth} = str(i{depth})")
+            _emit_wild(wild, depth, indent + 2, lines, namespace)
+
+
+def _emit_wild(wild: list[tuple[int, str, _Node]], depth: int, indent: int, lines: list[str],
+               namespace: dict[str, Any]) -> None:
+    pad = "    " * indent
+    for op, arg, sub in wild:
+        if op == _ANY:
+            _emit(sub, depth + 1, indent, lines, namespace)
+            continue
+        if op == _PREFIX:
+            lines.append(f"{pad}if k{depth}.startswith({arg!r}):")
+        else:
+            name = f"rx{len(namespace)}"
+            namespace[name] = re.compile(fnmatch.translate(arg))
+            lines.append(f"{pad}if {name}.match(k{depth}):")
+        _emit(sub, depth + 1, indent + 1, lines, namespace)
+        if not sub.ends and not sub.children:
+            lines.append(f"{pad}    pass")
+
+
 def _patterns(rule: StrictRule) -> list[PointerPattern]:
     return [PointerPattern(p) for p in rule.options.get("at", ())]
 
 
 # -- kinds ------------------------------------------------------------------------
 
-KINDS: dict[str, Callable[[StrictRule], RuleFn]] = {}
+Factory = Callable[[StrictRule], CompiledRule]
+KINDS: dict[str, Factory] = {}
 
 
-def kind(name: str) -> Callable[[Callable[[StrictRule], RuleFn]], Callable[[StrictRule], RuleFn]]:
-    def register(fn: Callable[[StrictRule], RuleFn]) -> Callable[[StrictRule], RuleFn]:
+def kind(name: str) -> Callable[[Factory], Factory]:
+    def register(fn: Factory) -> Factory:
         KINDS[name] = fn
         return fn
 
@@ -188,14 +310,18 @@ def parse_iso_datetime(text: str) -> datetime | None:
         return None
 
 
+def _values_at(patterns: list[PointerPattern], doc: Any, ctx: Context) -> list[Any]:
+    return ctx.values(patterns) if ctx.document is doc else [v for p in patterns for v in p.values(doc)]
+
+
 def _per_value(rule: StrictRule, all_ok: Callable[[list[Any]], bool],
-               bad: Callable[[Any], str | None]) -> RuleFn:
+               bad: Callable[[Any], str | None], overlay: dict[str, Any] | None = None) -> CompiledRule:
     """A rule on each value at ``at``: ``all_ok`` on the bare values first (the fast path);
     only when it fails, walk again with pointers and ask ``bad`` about each value."""
     patterns = _patterns(rule)
 
     def run(doc: Any, ctx: Context) -> list[Finding]:
-        values = ctx.values(patterns) if ctx.document is doc else [v for p in patterns for v in p.values(doc)]
+        values = _values_at(patterns, doc, ctx)
         if not values:
             return []
         try:
@@ -211,7 +337,15 @@ def _per_value(rule: StrictRule, all_ok: Callable[[list[Any]], bool],
                     out.append((parts, why))
         return out
 
-    return run
+    def gate(values: list[Any], ctx: Context) -> bool:
+        if not values:
+            return True
+        try:
+            return all_ok(values)
+        except TypeError:
+            return False
+
+    return CompiledRule(run, tuple(p.pattern for p in patterns), gate, overlay)
 
 
 def _is_number(x: Any) -> bool:
@@ -220,7 +354,7 @@ def _is_number(x: Any) -> bool:
 
 
 @kind("datetime")
-def _datetime(rule: StrictRule) -> RuleFn:
+def _datetime(rule: StrictRule) -> CompiledRule:
     def bad(value: Any) -> str | None:
         if type(value) is str and parse_iso_datetime(value) is None:
             return f"{value!r} is not an ISO-8601 date-time with an offset"
@@ -230,7 +364,7 @@ def _datetime(rule: StrictRule) -> RuleFn:
 
 
 @kind("minimum")
-def _minimum(rule: StrictRule) -> RuleFn:
+def _minimum(rule: StrictRule) -> CompiledRule:
     bound = rule.options["minimum"]
 
     def bad(value: Any) -> str | None:
@@ -238,7 +372,7 @@ def _minimum(rule: StrictRule) -> RuleFn:
             return f"{value!r} is less than {bound}"
         return None
 
-    return _per_value(rule, lambda values: min(values) >= bound, bad)
+    return _per_value(rule, lambda values: min(values) >= bound, bad, {"minimum": bound})
 
 
 def _outside_int64(value: Any) -> str | None:
@@ -250,10 +384,10 @@ def _outside_int64(value: Any) -> str | None:
 
 
 @kind("int64")
-def _int64(rule: StrictRule) -> RuleFn:
+def _int64(rule: StrictRule) -> CompiledRule:
     if "at" in rule.options:
         return _per_value(rule, lambda values: INT64_MIN <= min(values) and max(values) <= INT64_MAX,
-                          _outside_int64)
+                          _outside_int64, {"minimum": INT64_MIN, "maximum": INT64_MAX})
 
     def run(doc: Any, ctx: Context) -> list[Finding]:
         out: list[Finding] = []
@@ -272,11 +406,11 @@ def _int64(rule: StrictRule) -> RuleFn:
         out.sort(key=lambda f: [str(p) for p in f[0]])
         return out
 
-    return run
+    return CompiledRule(run)  # the whole document: no quicker verdict than the walk itself
 
 
 @kind("sum-equals")
-def _sum_equals(rule: StrictRule) -> RuleFn:
+def _sum_equals(rule: StrictRule) -> CompiledRule:
     each = PointerPattern(rule.options["each"])
     list_key = rule.options["parts"]
     fields = tuple(rule.options["fields"])
@@ -304,11 +438,30 @@ def _sum_equals(rule: StrictRule) -> RuleFn:
                                 f"{list_key} add up to {added} for {name}, but {name} is {total}"))
         return out
 
-    return run
+    def gate(entities: list[Any], ctx: Context) -> bool:
+        for entity in entities:
+            if type(entity) is not dict:
+                continue
+            items = entity.get(list_key)
+            if type(items) is not list or not items:
+                continue
+            for name in fields:
+                total = entity.get(name)
+                t = type(total)
+                if t is not int and t is not float:
+                    continue  # run() looks no further either
+                try:
+                    if sum([item[name] for item in items]) != total:
+                        return False
+                except Exception:  # a missing field, a non-number, a non-object item
+                    return False
+        return True
+
+    return CompiledRule(run, (each.pattern,), gate)
 
 
 @kind("min-length")
-def _min_length(rule: StrictRule) -> RuleFn:
+def _min_length(rule: StrictRule) -> CompiledRule:
     least = rule.options["min"]
 
     def bad(value: Any) -> str | None:
@@ -316,11 +469,13 @@ def _min_length(rule: StrictRule) -> RuleFn:
             return f"{value!r} is empty or blank"
         return None
 
-    return _per_value(rule, lambda values: min(map(len, map(str.strip, values))) >= least, bad)
+    # at least one character str.strip() keeps: an ECMA-262 class of everything but its whitespace
+    overlay = {"pattern": _NOT_STRIPPED} if least == 1 else None
+    return _per_value(rule, lambda values: min(map(len, map(str.strip, values))) >= least, bad, overlay)
 
 
 @kind("min-items")
-def _min_items(rule: StrictRule) -> RuleFn:
+def _min_items(rule: StrictRule) -> CompiledRule:
     least = rule.options["min"]
 
     def bad(value: Any) -> str | None:
@@ -328,32 +483,32 @@ def _min_items(rule: StrictRule) -> RuleFn:
             return f"has {len(value)} item(s), at least {least} expected"
         return None
 
-    return _per_value(rule, lambda values: all(bad(v) is None for v in values), bad)
+    overlay = {"minItems": least} if type(least) is int and least >= 0 else None
+    return _per_value(rule, lambda values: all(bad(v) is None for v in values), bad, overlay)
 
 
 @kind("unique")
-def _unique(rule: StrictRule) -> RuleFn:
+def _unique(rule: StrictRule) -> CompiledRule:
     patterns = _patterns(rule)
     key = rule.options.get("key")
 
-    def all_unique(doc: Any) -> bool:
-        for pattern in patterns:
-            for value in pattern.values(doc):
-                if type(value) is not list:
-                    continue
-                if key is not None:
-                    names = [i.get(key) for i in value if type(i) is dict]
-                else:
-                    names = value
-                try:
-                    if len(set(names)) != len(names):
-                        return False
-                except TypeError:  # unhashable items: look closer
+    def gate(values: list[Any], ctx: Context) -> bool:
+        for value in values:
+            if type(value) is not list:
+                continue
+            if key is not None:
+                names = [i.get(key) for i in value if type(i) is dict]
+            else:
+                names = value
+            try:
+                if len(set(names)) != len(names):
                     return False
+            except TypeError:  # unhashable items: look closer
+                return False
         return True
 
     def run(doc: Any, ctx: Context) -> list[Finding]:
-        if all_unique(doc):
+        if gate(_values_at(patterns, doc, ctx), ctx):
             return []
         out = []
         for pattern in patterns:
@@ -378,11 +533,12 @@ def _unique(rule: StrictRule) -> RuleFn:
                         seen[name] = i
         return out
 
-    return run
+    # uniqueItems tells strings apart exactly as a set does, and only strings are compared without a key
+    return CompiledRule(run, tuple(p.pattern for p in patterns), gate, {"uniqueItems": True} if key is None else None)
 
 
 @kind("no-duplicate-keys")
-def _no_duplicate_keys(rule: StrictRule) -> RuleFn:
+def _no_duplicate_keys(rule: StrictRule) -> CompiledRule:
     def run(doc: Any, ctx: Context) -> list[Finding]:
         if not ctx.duplicates:
             return []
@@ -400,10 +556,79 @@ def _no_duplicate_keys(rule: StrictRule) -> RuleFn:
         out.sort(key=lambda f: [str(p) for p in f[0]])
         return out
 
-    return run
+    return CompiledRule(run, (), lambda values, ctx: not ctx.duplicates)
 
 
-def compile_rule(rule: StrictRule) -> RuleFn:
+# What str.strip() removes (every c with chr(c).isspace()), as an ECMA-262 class; a test keeps it true.
+_NOT_STRIPPED = ("[^\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029"
+                 "\\u202f\\u205f\\u3000]")
+
+
+def overlay_at(pattern: str, leaf: dict[str, Any]) -> dict[str, Any] | None:
+    """A JSON Schema that applies ``leaf`` at every place ``pattern`` selects (objects' keys and
+    arrays' indices alike), or None where JSON Schema cannot say which places those are."""
+    schema: dict[str, Any] = leaf
+    for op, arg, _ in reversed(PointerPattern(pattern)._ops):
+        if op == _LITERAL:
+            step: dict[str, Any] = {"properties": {arg: schema}}
+            if arg.isdigit():
+                if arg != str(int(arg)) or int(arg) > 1000:
+                    return None
+                step["items"] = [True] * int(arg) + [schema]
+            schema = step
+        elif op == _ANY:
+            schema = {"additionalProperties": schema, "items": schema}
+        elif op == _PREFIX and not arg.isdigit():  # no array index starts with a non-digit
+            schema = {"patternProperties": {"^" + "".join("\\" + c if c in _ECMA_SYNTAX else c for c in arg): schema}}
+        else:
+            return None
+    return schema
+
+
+_ECMA_SYNTAX = set("\\^$.|?*+()[]{}/")
+_BY_NAME = ("properties", "patternProperties")
+# both bounds hold where the tighter one does
+_TIGHTEST: dict[str, Callable[[Any, Any], Any]] = {"minimum": max, "exclusiveMinimum": max, "minItems": max,
+                                                   "minLength": max, "maximum": min, "exclusiveMaximum": min}
+
+
+def merge_overlays(schemas: list[dict[str, Any]]) -> dict[str, Any]:
+    """One schema that holds where all of ``schemas`` (from ``overlay_at``) hold, with shared paths
+    merged, so a validator walks each place once instead of once per rule."""
+    merged: dict[str, Any] = {}
+    for schema in schemas:
+        merged = _merge(merged, schema)
+    return merged
+
+
+def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for key, value in b.items():
+        if key not in out:
+            out[key] = value
+        elif key in _BY_NAME:
+            names = dict(out[key])
+            for name, sub in value.items():
+                names[name] = _merge(names[name], sub) if name in names else sub
+            out[key] = names
+        elif key in ("items", "additionalProperties") and type(out[key]) is dict and type(value) is dict:
+            out[key] = _merge(out[key], value)
+        elif key in _TIGHTEST and _is_number(out[key]) and _is_number(value):
+            out[key] = _TIGHTEST[key](out[key], value)
+        elif key == "uniqueItems" and type(value) is bool:
+            out[key] = out[key] is True or value
+        else:  # the same keyword twice (two bounds, positional items): both must hold
+            out.setdefault("allOf", []).append({key: value})
+    if "additionalProperties" in out and any(k in out for k in _BY_NAME):
+        # additionalProperties would skip the names properties and patternProperties list
+        every = out.pop("additionalProperties")
+        by_pattern = dict(out.get("patternProperties", {}))
+        by_pattern[""] = _merge(by_pattern[""], every) if "" in by_pattern else every
+        out["patternProperties"] = by_pattern
+    return out
+
+
+def compile_rule(rule: StrictRule) -> CompiledRule:
     try:
         factory = KINDS[rule.kind]
     except KeyError:

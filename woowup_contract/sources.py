@@ -10,6 +10,7 @@ import glob
 import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Iterator
@@ -162,33 +163,59 @@ def _unreadable(source: str, message: str) -> Payload:
 def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload]:
     """The payloads of one file: one for JSON, one per non-blank line for JSONL/NDJSON."""
     try:
-        if os.path.isdir(path):
-            yield _unreadable(path, "is a directory")
-            return
-        handle = open(path, "rb")
+        fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         yield _unreadable(path, "no such file")
+        return
+    except IsADirectoryError:  # where directories cannot be opened at all
+        yield _unreadable(path, "is a directory")
         return
     except OSError as exc:
         yield _unreadable(path, f"cannot read: {exc.strerror or exc}")
         return
-    with handle:
-        try:
-            if path.endswith(LINE_SUFFIXES):
-                yield from _read_lines(handle, path, max_bytes)
-                return
-            size = os.fstat(handle.fileno()).st_size
-            if size > max_bytes:
-                yield _too_large(path, path, f"the file is {size} bytes, which", max_bytes)
-                return
-            data = handle.read(max_bytes + 1)
-        except OSError as exc:
-            yield _unreadable(path, f"cannot read: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            yield _unreadable(path, "is a directory")
             return
-    if len(data) > max_bytes:  # grew while we read it
+        if path.endswith(LINE_SUFFIXES):
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                yield from _read_lines(handle, path, max_bytes)
+            return
+        if info.st_size > max_bytes:
+            yield _too_large(path, path, f"the file is {info.st_size} bytes, which", max_bytes)
+            return
+        data = _read_all(fd, info.st_size, max_bytes)
+    except OSError as exc:
+        yield _unreadable(path, f"cannot read: {exc.strerror or exc}")
+        return
+    finally:
+        os.close(fd)
+    if data is None:  # grew while we read it, or a pipe with more to say
         yield _too_large(path, path, "the file", max_bytes)
         return
     yield payload_from_bytes(path, data, path=path)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_all(fd: int, size: int, max_bytes: int) -> bytes | None:
+    """Everything up to EOF, or None past ``max_bytes``. Asks for the size ``fstat`` gives (plus one
+    byte, to see EOF) rather than for ``max_bytes``, which would allocate that much for every file."""
+    chunks = []
+    total = 0
+    want = size + 1 if size else 65536  # pipes and /proc files report 0
+    while True:
+        chunk = os.read(fd, min(want, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            return None
+        want = 65536
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 RawLine = tuple  # (source, path, data: bytes, line_offset): a JSONL line read but not parsed

@@ -6,9 +6,8 @@ get an exit code back.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import threading
+from collections import deque
 from typing import IO, Any, Iterable, Iterator, Sequence
 
 from .checker import Checker
@@ -38,16 +37,27 @@ _worker_max_bytes = DEFAULT_MAX_BYTES
 _CHUNK = 64
 
 
-def _check_chunk(units: list[Any]) -> list[Result]:
+def _check_chunk(units: list[Any]) -> list[Result | None]:
+    """Each unit's result; None for a clean one (no violation, nothing else to say), which the
+    parent rebuilds from the unit: most results are clean, and pickling them costs more than checking."""
     checker = _worker_checker
     assert checker is not None
-    out: list[Result] = []
+    out: list[Result | None] = []
     for unit in units:
         if isinstance(unit, str):
-            out.extend(checker.check(p) for p in read_file(unit, _worker_max_bytes))
+            [result] = [checker.check(p) for p in read_file(unit, _worker_max_bytes)]  # JSON: one payload
         else:
-            out.append(checker.check(parse_raw(unit)))
+            result = checker.check(parse_raw(unit))
+        out.append(None if not result.violations and result.envelope is None and not result.unreadable
+                   else result)
     return out
+
+
+def _clean(unit: Any) -> Result:
+    if isinstance(unit, str):
+        return Result(unit, (), unit)
+    source, path = unit[0], unit[1]  # a RawLine (error payloads are never clean)
+    return Result(source, (), path)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -64,7 +74,7 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def auto_jobs(files: Sequence[str | None]) -> int:
     """Several workers only when the input is big enough to pay for starting them."""
     cpus = os.cpu_count() or 1
-    if cpus < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if cpus < 2 or not _can_fork():
         return 1
     total = 0
     for path in files:
@@ -82,7 +92,16 @@ def auto_jobs(files: Sequence[str | None]) -> int:
 _PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 
 
+def _can_fork() -> bool:
+    import multiprocessing  # only here: a small run never pays for the import
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def check_parallel(checker: Checker, files: Sequence[str | None], max_bytes: int, jobs: int) -> Iterator[Result]:
+    import multiprocessing
+    import threading
+
     global _worker_checker, _worker_max_bytes
     _worker_checker, _worker_max_bytes = checker, max_bytes
     context = multiprocessing.get_context("fork")
@@ -91,18 +110,23 @@ def check_parallel(checker: Checker, files: Sequence[str | None], max_bytes: int
     window = threading.BoundedSemaphore(jobs * 4)
     stopped = threading.Event()  # the reader gave up (error, ^C): do not wait for a window forever
 
+    sent: deque[list[Any]] = deque()  # chunks in flight, in order, to rebuild clean results
+
     def paced() -> Iterator[list[Any]]:
         for chunk in _chunks(iter_units(files, max_bytes), _CHUNK):
             while not window.acquire(timeout=0.1):
                 if stopped.is_set():
                     return
+            sent.append(chunk)
             yield chunk
 
     with context.Pool(jobs) as pool:
         try:
             for results in pool.imap(_check_chunk, paced()):
                 window.release()
-                yield from results
+                units = sent.popleft()
+                for unit, result in zip(units, results):
+                    yield _clean(unit) if result is None else result
         finally:
             stopped.set()
 
@@ -124,7 +148,7 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
     unreadable = 0
     if jobs == 0:
         jobs = auto_jobs(files)
-    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+    if jobs > 1 and not _can_fork():
         jobs = 1  # workers inherit the compiled checker by fork; elsewhere check in one process
     results = check_parallel(checker, files, limit, jobs) if jobs > 1 else check_files(checker, files, limit)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,47 @@ def test_a_file_whose_read_fails_is_unreadable(tmp_path: Path) -> None:
     payload = only(list(read_file(str(link))))
     assert payload.unreadable
     assert error_of(payload)[:2] == ("read", "cannot read: Input/output error")
+
+
+@pytest.mark.parametrize("size", [0, 1, 70_000, 200_000])
+def test_a_pipe_that_reports_no_size_is_read_to_the_end(tmp_path: Path, size: int) -> None:
+    """A FIFO (or /dev/stdin, /proc files) says its size is 0: it is read until EOF, and still held to the limit."""
+    document = json.dumps({"files": ["a.csv"], "padding": "x" * size})
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=(document,))
+    writer.start()
+    payload = only(list(read_file(str(fifo))))
+    writer.join()
+    assert payload.error is None and payload.document == json.loads(document)
+    writer = threading.Thread(target=lambda: _write_ignoring_a_closed_pipe(fifo, document))
+    writer.start()
+    payload = only(list(read_file(str(fifo), max_bytes=len(document) - 1)))
+    writer.join()
+    assert error_of(payload)[:2] == ("size", f"the file is over the limit of {len(document) - 1} bytes; not read")
+
+
+def _write_ignoring_a_closed_pipe(path: Path, text: str) -> None:
+    try:
+        path.write_text(text)
+    except BrokenPipeError:  # the reader stopped at the limit
+        pass
+
+
+def test_a_file_that_grows_while_it_is_read_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fstat said small, the read found more: the limit still holds."""
+    path = tmp_path / "a.json"
+    path.write_text(RECORD)
+    real_fstat = os.fstat
+
+    def stale_fstat(fd: int) -> os.stat_result:
+        info = real_fstat(fd)
+        return os.stat_result((info.st_mode, *info[1:6], 10, *info[7:]))
+
+    monkeypatch.setattr(os, "fstat", stale_fstat)
+    payload = only(list(read_file(str(path), max_bytes=len(RECORD) - 1)))
+    assert error_of(payload)[:2] == ("size", f"the file is over the limit of {len(RECORD) - 1} bytes; not read")
+    assert only(list(read_file(str(path), max_bytes=len(RECORD)))).document == json.loads(RECORD)
 
 
 # -- stdin ---------------------------------------------------------------------------
