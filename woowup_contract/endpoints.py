@@ -158,6 +158,9 @@ class Settings:
     rate_per_minute: float | None = None
     timeout: float = 10.0
     run_id: str = ""
+    # the operations to exercise (labels such as "GET /v1/logs"); None: all. The others are
+    # reported skipped, "not selected" (pytest -k / -m deselected every one of their items)
+    only: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -490,7 +493,13 @@ class _Runner:
             api = schema[endpoint.path][endpoint.method.upper()]
             ops.append(_Operation(label, endpoint.method.upper(), endpoint.path,
                                   endpoint.auth.schemes if endpoint.auth else (), api))
-        self._preflight(ops)
+        only = self.settings.only
+        if only is not None:
+            for o in self.report.outcomes:
+                if o.operation not in only and o.status != "skipped":
+                    o.status, o.reason = "skipped", "not selected"
+        # the scenario calls every endpoint; otherwise only the selected hosts need to answer
+        self._preflight(ops if only is None or SCENARIO_OPERATION in only else [op for op in ops if op.label in only])
         for op in ops:
             if self._outcome(op.label, "not_a_server_error").status == "skipped":
                 continue

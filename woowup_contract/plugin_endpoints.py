@@ -58,6 +58,8 @@ class _State:
     seed: int
     rate_limit: str | None
     apiv3_url: str | None
+    # the operations whose items are still selected after -k / -m (None: not known, all)
+    only: frozenset[str] | None = None
     report: RunReport | None = None
     problem: str | None = None
     target: str = ""
@@ -93,7 +95,8 @@ class _State:
                 rate = parse_rate_limit(self.rate_limit) if self.rate_limit is not None else 60.0
                 settings = Settings(base_url=str(self.base_url), api_key=self.api_key, live=True,
                                     allow_writes=self.allow_writes, apiv3_base_url=self.apiv3_url,
-                                    max_examples=self.max_examples or 10, seed=self.seed, rate_per_minute=rate)
+                                    max_examples=self.max_examples or 10, seed=self.seed, rate_per_minute=rate,
+                                    only=self.only)
                 self.target = settings.base_url
                 self.report = run_checks(registry, settings)
             else:
@@ -102,7 +105,7 @@ class _State:
                 with embedded_mock(registry) as mock:
                     self.masks.append(mock.api_key)
                     settings = Settings(base_url=mock.base_url, api_key=mock.api_key, live=False,
-                                        max_examples=self.max_examples or 25, seed=self.seed)
+                                        max_examples=self.max_examples or 25, seed=self.seed, only=self.only)
                     self.target = f"{mock.base_url} (embedded mock)"
                     self.report = run_checks(registry, settings, target=self.target)
         except ConnectionProblem as exc:
@@ -187,6 +190,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     # reported like collected items, so "collected N items" counts them
     config.hook.pytest_collectreport(report=pytest.CollectReport(root.nodeid, "passed", None, added))
     items.extend(added)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Exercise only the operations that kept an item after -k / -m: a run that selected one check
+    of GET /v1/logs does not fuzz the other endpoints."""
+    state = session.config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    state.only = frozenset(item.operation for item in session.items if isinstance(item, EndpointCheckItem))
 
 
 class EndpointChecks(pytest.Collector):

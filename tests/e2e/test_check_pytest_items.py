@@ -70,6 +70,19 @@ def test_a_broken_live_server_fails_its_items_read_only_and_masked(project: pyte
     assert methods == {"GET"}
 
 
+def test_deselected_operations_are_not_exercised(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-k keeps the GET /v1/logs items only: no request goes anywhere else."""
+    with FakeApi(api_key=KEY) as api:
+        monkeypatch.setenv("WOOWUP_BASE_URL", api.base_url)
+        monkeypatch.setenv("WOOWUP_API_KEY", KEY)
+        result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-max-examples", "3",
+                                              "--woowup-endpoints-seed", "1", "--woowup-endpoints-rate-limit", "none",
+                                              "-k", "logs")
+        paths = {r.path for r in api.requests}
+    result.assert_outcomes(passed=7, deselected=16)
+    assert paths == {"/v1/logs"}, paths
+
+
 def test_an_unreachable_target_fails_every_item_with_one_clear_reason(project: pytest.Pytester,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WOOWUP_BASE_URL", "http://127.0.0.1:9")
