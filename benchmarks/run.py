@@ -52,7 +52,7 @@ class Figure:
     def row(self, peer: "Figure | None" = None, unit: str = "s") -> str:
         s = self.seconds
         ratio = f"{peer.median / self.median:.1f}× faster" if peer is not None else ""
-        rss = f"{max(self.rss_kb) / 1024:.0f} MiB" if self.rss_kb else ""
+        rss = f"{max(self.rss_kb) / 1024:.0f} MiB" if any(self.rss_kb) else ""
         return (f"| {self.name} | {statistics.median(s):.3f} | {min(s):.3f} | {max(s):.3f} | {rss} | {ratio} |")
 
 
@@ -102,16 +102,41 @@ def ours() -> list[str]:
     return list(ours_cached())
 
 
+# Peak RSS survives exec: a command forked straight from this (large) harness would report at
+# least the harness' own size. GNU time forks the command from its own small process and
+# reports the command's peak (its worker processes included, as they are waited for).
+GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+
+
 def timed(cmd: list[str], cwd: Path | None = None, stdout: int | None = subprocess.DEVNULL) -> tuple[float, int, bytes]:
-    """Wall time, peak RSS (KB) of the process itself, and its stdout."""
+    """Wall time, peak RSS (KB; 0 when GNU time is missing) of the command, and its stdout."""
+    rss_file = None
+    if GNU_TIME is not None:
+        rss_file = DATA / f".rss-{os.getpid()}"
+        cmd = [GNU_TIME, "-q", "-f", "%M", "-o", str(rss_file), *cmd]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE if stdout is None else stdout,
                             stderr=subprocess.DEVNULL)
     out = proc.stdout.read() if proc.stdout is not None else b""
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc.wait()
     elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss, out
+    rss = 0
+    if rss_file is not None:
+        try:
+            rss = int(rss_file.read_text().split()[-1])
+        except (OSError, ValueError, IndexError):
+            rss = 0
+    return elapsed, rss, out
+
+
+def warm(*paths: Path) -> None:
+    """Read the data once before timing, so no tool pays for a cold page cache the next one does not."""
+    for path in paths:
+        files = [path] if path.is_file() else [p for p in path.iterdir() if p.is_file()]
+        for file in files:
+            with open(file, "rb") as handle:
+                while handle.read(1 << 20):
+                    pass
 
 
 def interleaved(figures: list[tuple[Figure, list[str], Path | None]], runs: int) -> None:
@@ -165,6 +190,7 @@ def verdicts_agree(directory: Path, cjs: list[str]) -> str:
 
 def bench_validate(count: int, runs: int, cjs: list[str], lines: list[str]) -> dict[str, Figure]:
     directory = data.write_files(DATA / f"files-{count}", count)
+    warm(directory)
     ours_auto = Figure(f"woowup-contract validate, {count:,} files")
     ours_one = Figure(f"woowup-contract validate --jobs 1, {count:,} files")
     peer = Figure(f"check-jsonschema --schemafile, {count:,} files")
@@ -208,6 +234,7 @@ def bench_single(runs: int, cjs: list[str], lines: list[str]) -> None:
 
 def bench_jsonl(count: int, runs: int, lines: list[str]) -> None:
     path = data.write_jsonl(DATA / f"records-{count}.jsonl", count)
+    warm(path)
     f = Figure(f"woowup-contract validate, one JSONL file of {count:,} records")
     interleaved([(f, ours() + ["validate", str(path), "--format", "json", "-o", os.devnull], None)], runs)
     lines.append(f.row())

@@ -106,6 +106,13 @@ class Checker:
     switches it on after FAST_PATH_AFTER payloads, True at once, False never);
     the violations of a failing payload always come from the Python compiler, so
     what a user reads never depends on which path judged.
+
+    The strict rules have quick verdicts too, and ``fast_path=False`` turns them
+    off with the rest: one generated walk selects every value the rules look at,
+    each rule's gate judges its values, and the rules whose overlay JSON Schema
+    says the same thing are judged by jsonschema-rs in the schema's own pass. A
+    quick verdict only ever vouches that a rule finds nothing; findings come from
+    the rule itself.
     """
 
     def __init__(self, registry: Registry, contract_id: str = "connectors.log-record", *,
