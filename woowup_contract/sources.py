@@ -185,7 +185,7 @@ def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload
         if info.st_size > max_bytes:
             yield _too_large(path, path, f"the file is {info.st_size} bytes, which", max_bytes)
             return
-        data = _read_all(fd, info.st_size, max_bytes)
+        data = _read_all(fd, info.st_size, max_bytes, regular=stat.S_ISREG(info.st_mode))
     except OSError as exc:
         yield _unreadable(path, f"cannot read: {exc.strerror or exc}")
         return
@@ -200,20 +200,23 @@ def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _read_all(fd: int, size: int, max_bytes: int) -> bytes | None:
+def _read_all(fd: int, size: int, max_bytes: int, regular: bool = False) -> bytes | None:
     """Everything up to EOF, or None past ``max_bytes``. Asks for the size ``fstat`` gives (plus one
     byte, to see EOF) rather than for ``max_bytes``, which would allocate that much for every file."""
     chunks = []
     total = 0
     want = size + 1 if size else 65536  # pipes and /proc files report 0
     while True:
-        chunk = os.read(fd, min(want, max_bytes + 1 - total))
+        asked = min(want, max_bytes + 1 - total)
+        chunk = os.read(fd, asked)
         if not chunk:
             break
         chunks.append(chunk)
         total += len(chunk)
         if total > max_bytes:
             return None
+        if regular and size and len(chunk) < asked:
+            break  # a regular file reads short only at its end: no need to ask again
         want = 65536
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
