@@ -323,35 +323,40 @@ def _walk(directory: str) -> Iterator[str]:
                 yield os.path.join(root, name)
 
 
-def expand(inputs: Iterable[str]) -> tuple[list[str | None], list[str]]:
-    """Expand CLI inputs to files (``None`` stands for stdin), and list patterns that matched nothing.
+def iter_inputs(inputs: Iterable[str], unmatched: list[str]) -> Iterator[str | None]:
+    """The files the CLI inputs name, lazily, in order (``None`` stands for stdin); patterns and
+    directories that match nothing are appended to ``unmatched`` as the walk reaches them.
 
     A path that does not exist and has no glob characters is kept, so the
-    reader reports it as missing next to the other results.
+    reader reports it as missing next to the other results. Only one
+    directory's listing is held at a time (sorted, for a stable order).
     """
-    files: list[str | None] = []
-    unmatched: list[str] = []
     for item in inputs:
         if item == "-":
-            files.append(None)
+            yield None
         elif os.path.isdir(item):
-            found = list(_walk(item))
+            found = False
+            for path in _walk(item):
+                found = True
+                yield path
             if not found:
                 unmatched.append(item)
-            files.extend(found)
         elif os.path.exists(item) or not any(c in item for c in _GLOB_CHARS):
-            files.append(item)
+            yield item
         else:
-            matched = sorted(glob.glob(item, recursive=True))
-            found = []
-            for m in matched:
-                if os.path.isdir(m):
-                    found.extend(_walk(m))
-                else:
-                    found.append(m)
+            found = False
+            for match in sorted(glob.glob(item, recursive=True)):
+                for path in _walk(match) if os.path.isdir(match) else (match,):
+                    found = True
+                    yield path
             if not found:
                 unmatched.append(item)
-            files.extend(found)
+
+
+def expand(inputs: Iterable[str]) -> tuple[list[str | None], list[str]]:
+    """``iter_inputs`` as a list, with the patterns that matched nothing."""
+    unmatched: list[str] = []
+    files = list(iter_inputs(inputs, unmatched))
     return files, unmatched
 
 

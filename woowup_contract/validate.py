@@ -6,6 +6,7 @@ get an exit code back.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from typing import IO, Any, Iterable, Iterator, Sequence
@@ -14,7 +15,7 @@ from .checker import Checker
 from .loader import Registry
 from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError
 from .report import Progress, Report, make_reporter
-from .sources import DEFAULT_MAX_BYTES, expand, iter_payloads, iter_units, parse_raw, read_file
+from .sources import DEFAULT_MAX_BYTES, iter_inputs, iter_payloads, iter_units, parse_raw, read_file
 
 
 
@@ -74,11 +75,7 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def auto_jobs(files: Sequence[str | None]) -> int:
-    """Several workers only when the input is big enough to pay for starting them."""
-    cpus = os.cpu_count() or 1
-    if cpus < 2 or not _can_fork():
-        return 1
+def _size_at_least(files: Iterable[str | None], enough: int) -> int:
     total = 0
     for path in files:
         if path is None:
@@ -87,9 +84,17 @@ def auto_jobs(files: Sequence[str | None]) -> int:
             total += os.stat(path).st_size
         except OSError:
             continue
-        if total >= _PARALLEL_FROM_BYTES:
-            return min(cpus, 8)
-    return 1
+        if total >= enough:
+            break
+    return total
+
+
+def _jobs_for(size: int) -> int:
+    """Several workers only when the input is big enough to pay for starting them."""
+    cpus = os.cpu_count() or 1
+    if size < _PARALLEL_FROM_BYTES or cpus < 2 or not _can_fork():
+        return 1
+    return min(cpus, 8)
 
 
 _PARALLEL_FROM_BYTES = 4 * 1024 * 1024
@@ -101,7 +106,7 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def check_parallel(checker: Checker, files: Sequence[str | None], max_bytes: int, jobs: int) -> Iterator[Result]:
+def check_parallel(checker: Checker, files: Iterable[str | None], max_bytes: int, jobs: int) -> Iterator[Result]:
     import multiprocessing
     import threading
 
@@ -138,9 +143,22 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
                    strict: bool = False, fmt: str = "text", stream: IO[str], max_bytes: int | None = None,
                    jobs: int = 0, progress: Progress | None = None) -> int:
     """Validate every payload the inputs name; write the report; return the exit code."""
-    files, unmatched = expand(inputs)
-    if unmatched and not files:
+    unmatched: list[str] = []
+    walk = iter_inputs(inputs, unmatched)
+    # the files are walked as they are checked (100,000 paths are not held), but the first
+    # few are looked at now: is there any input at all, and is it big enough for workers?
+    head: list[str | None] = []
+    size = 0
+    for path in walk:
+        head.append(path)
+        if jobs != 0:
+            break
+        size += _size_at_least((path,), 1)
+        if size >= _PARALLEL_FROM_BYTES:
+            break
+    if not head and unmatched:
         raise UsageError("no input matched: " + ", ".join(unmatched))
+    files = itertools.chain(head, walk)
     profile = "strict" if strict else "official"
     checker = Checker(registry, contract, profile=profile)
     report = Report(contract=contract, profile=profile)
@@ -150,7 +168,7 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
     reporter.start()
     unreadable = 0
     if jobs == 0:
-        jobs = auto_jobs(files)
+        jobs = _jobs_for(size)
     if jobs > 1 and not _can_fork():
         jobs = 1  # workers inherit the compiled checker by fork; elsewhere check in one process
     results = check_parallel(checker, files, limit, jobs) if jobs > 1 else check_files(checker, files, limit)
