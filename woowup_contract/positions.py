@@ -8,17 +8,15 @@ value it does not need instead of building a position-aware parse tree.
 from __future__ import annotations
 
 import json
+import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
 _decoder = json.JSONDecoder()
-_WS = " \t\n\r"
+_WS = re.compile(r"[ \t\n\r]*")
 
 
 def _skip_ws(text: str, i: int) -> int:
-    n = len(text)
-    while i < n and text[i] in _WS:
-        i += 1
-    return i
+    return _WS.match(text, i).end()  # type: ignore[union-attr]  # (an empty match always succeeds)
 
 
 def _skip_value(text: str, i: int) -> int:
