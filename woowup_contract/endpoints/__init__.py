@@ -32,10 +32,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable
 
-from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError, Violation
+from ..model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError, Violation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .loader import Registry
+    from ..loader import Registry
 
 TOOL = "woowup-contract"
 
@@ -385,7 +385,7 @@ def auth_header(scheme: str, key: str) -> str:
 
 def planned_checks(registry: Registry, settings: Settings) -> list[tuple[str, str, str]]:
     """(operation, check, skip reason or "") for every item a run reports, in order."""
-    from .openapi import endpoint_contracts
+    from ..openapi import endpoint_contracts
 
     out: list[tuple[str, str, str]] = []
     labels = []
@@ -477,14 +477,14 @@ class _Runner:
     def run(self) -> RunReport:
         import schemathesis
 
-        from .openapi import build_openapi
+        from ..openapi import build_openapi
 
         schema = schemathesis.openapi.from_dict(build_openapi(self.registry), config=schemathesis.Config())
         for operation, check, reason in planned_checks(self.registry, self.settings):
             o = Outcome(operation, check, status="skipped" if reason else "passed", reason=reason)
             self._outcomes[(operation, check)] = o
             self.report.outcomes.append(o)
-        from .openapi import endpoint_contracts
+        from ..openapi import endpoint_contracts
 
         ops: list[_Operation] = []
         for contract in _ordered(endpoint_contracts(self.registry)):
@@ -652,7 +652,7 @@ class _Runner:
             pointer = ""
             path = getattr(failure, "instance_path", None)
             if path:
-                from .draft7 import pointer_from_parts
+                from ..draft7 import pointer_from_parts
 
                 pointer = pointer_from_parts(tuple(path))
             title = getattr(failure, "title", "") or type(failure).__name__
@@ -859,7 +859,7 @@ def run_checks(registry: Registry, settings: Settings, *, target: str = "",
 def embedded_mock(registry: Registry) -> Any:
     """The mock server context manager (``.base_url``, ``.api_key``), or a UsageError saying why not."""
     try:
-        from .mock.server import MockServer
+        from ..mock.server import MockServer
     except ImportError as exc:
 
         raise UsageError(f"the embedded mock is not available ({exc}); pass --base-url") from None
@@ -871,7 +871,7 @@ def embedded_mock(registry: Registry) -> Any:
 
 def write_report(report: RunReport, fmt: str, stream: IO[str]) -> None:
     """The run in the shared report formats; text adds the summary table and the records written."""
-    from .report import Report, TextReporter, make_reporter
+    from ..report import Report, TextReporter, make_reporter
 
     shared = Report(contract="endpoints", profile="live" if report.settings.live else "mock")
     results = report.results()
@@ -1005,7 +1005,7 @@ def settings_from_args(args: argparse.Namespace, *, base_url: str, api_key: str,
 
 def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     """``woowup-contract check``: exit 0 all pass, 1 a check failed, 2 usage or connection error."""
-    from .cli import registry_from
+    from ..cli import registry_from
 
     key = args.api_key if args.api_key is not None else os.environ.get("WOOWUP_API_KEY")
     mask = Masker(key)
@@ -1030,7 +1030,7 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _run_and_report(registry: Registry, settings: Settings, args: argparse.Namespace, out: IO[str],
                     err: MaskedStream, target: str) -> int:
-    from .cli import open_output
+    from ..cli import open_output
 
     mask = Masker(settings.api_key, args.api_key)
     err.mask = mask
