@@ -1,0 +1,184 @@
+"""Live safety: key masking, rate-limit parsing, the paced HTTP session, curl reproductions."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.parse
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable
+
+from ..model import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._model import Settings
+
+DEFAULT_LIVE_RATE = 60.0  # requests per minute: well under WoowUp's 140
+MAX_RETRY_AFTER = 120.0  # seconds; a longer wait is reported instead of slept through
+MAX_429_RETRIES = 3
+MAX_CURL_BODY = 4000
+
+_NOISE_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "content-length",
+                  "x-schemathesis-testcaseid"}
+
+
+# -- secrets ------------------------------------------------------------------------------
+
+
+class Masker:
+    """Replaces an API key — raw, base64, percent-encoded, JSON-escaped — with ``***``."""
+
+    def __init__(self, *keys: str | None) -> None:
+        forms: set[str] = set()
+        for key in keys:
+            if not key:
+                continue
+            forms.add(key)
+            forms.add(base64.b64encode(key.encode("utf-8")).decode("ascii"))
+            forms.add(urllib.parse.quote(key, safe=""))
+            forms.add(urllib.parse.quote_plus(key, safe=""))
+            forms.add(json.dumps(key, ensure_ascii=True)[1:-1])
+            forms.add(json.dumps(key, ensure_ascii=False)[1:-1])
+        # longest first, so a form containing another is replaced whole
+        self.forms = sorted((f for f in forms if f), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self.forms:
+            if form in text:
+                text = text.replace(form, "***")
+        return text
+
+
+class MaskedStream:
+    """A text stream that masks every write: the last line of defence for the key."""
+
+    def __init__(self, stream: IO[str], mask: Masker) -> None:
+        self.stream = stream
+        self.mask = mask
+
+    def write(self, text: str) -> int:
+        self.stream.write(self.mask(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __getattr__(self, name: str) -> Any:  # encoding, fileno, ...: whatever else a writer asks for
+        return getattr(self.stream, name)
+
+
+# -- HTTP ---------------------------------------------------------------------------------
+
+
+def parse_rate_limit(text: str | None) -> float | None:
+    """``N/min``, ``N/s``, ``N/h`` or ``N`` (per minute) → requests per minute; ``none`` or 0 → no limit."""
+    if text is None:
+        return None
+    raw = text.strip().lower()
+    if raw in ("none", "off", "0", "unlimited"):
+        return None
+    number, _, unit = raw.partition("/")
+    factors = {"": 1.0, "m": 1.0, "min": 1.0, "minute": 1.0, "s": 60.0, "sec": 60.0, "second": 60.0,
+               "h": 1 / 60, "hour": 1 / 60}
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit.strip() not in factors or not value > 0 or value != value or value == float("inf"):
+
+        raise UsageError(f"--rate-limit: expected N/min, N/s or N/h with N > 0 (or none), got {text!r}")
+    return value * factors[unit.strip()]
+
+
+def _make_session(settings: Settings, on_write: Callable[[Any, Any], None]) -> Any:
+    """A requests session that paces requests, waits out 429s, and notices writes."""
+    import requests
+
+    class PacedSession(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+            self._next_at = 0.0
+            self.interval = 60.0 / settings.rate_per_minute if settings.rate_per_minute else 0.0
+
+        def _pace(self) -> None:
+            if self.interval:
+                now = time.monotonic()
+                if now < self._next_at:
+                    time.sleep(self._next_at - now)
+                self._next_at = max(now, self._next_at) + self.interval
+
+        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("timeout", settings.timeout)
+            kwargs.pop("verify", None)  # TLS verification stays on, whatever asks otherwise
+            attempt = 0
+            while True:
+                self._pace()
+                self.count += 1
+                response = super().request(method, url, *args, verify=True, **kwargs)
+                if response.status_code != 429 or attempt >= MAX_429_RETRIES:
+                    break
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                if wait is None or wait > MAX_RETRY_AFTER:
+                    break  # no usable Retry-After: the answer is reported as it is
+                response.close()
+                time.sleep(wait)
+                attempt += 1
+            if str(method).upper() == "POST" and 200 <= response.status_code < 300:
+                on_write(kwargs, response)
+            return response
+
+    return PacedSession()
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` value (delta-seconds or an HTTP date); None when unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value and value.isascii() and value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _shell_quote(text: str) -> str:
+    if text and all(c.isalnum() or c in "@%+=:,./-_" for c in text):
+        return text
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        escaped = text.encode("unicode_escape").decode("ascii").replace("'", "\\'")
+        return f"$'{escaped}'"
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def curl_line(request: Any) -> str:
+    """The request as a curl command (the caller masks the key)."""
+    parts = ["curl", "-X", str(request.method)]
+    for name, value in request.headers.items():
+        if name.lower() in _NOISE_HEADERS:
+            continue
+        parts += ["-H", _shell_quote(f"{name}: {value}")]
+    body = request.body
+    if body:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        if len(text) > MAX_CURL_BODY:
+            text = text[:MAX_CURL_BODY]
+            parts += ["--data-binary", _shell_quote(text), "# body cut at 4000 characters"]
+        else:
+            parts += ["--data-binary", _shell_quote(text)]
+    parts.insert(3, _shell_quote(str(request.url)))
+    return " ".join(parts)
