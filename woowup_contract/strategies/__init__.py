@@ -38,10 +38,10 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from .draft7 import LINE_TERMINATORS, ecma_regex, pointer_from_parts
-from .loader import ContractError, Registry, UnknownContract, load_registry
-from .model import Contract, Envelope, ExpectedViolation, Parameter, StrictRule
-from .rules import INT64_MAX, INT64_MIN, PointerPattern, parse_iso_datetime
+from ..draft7 import LINE_TERMINATORS, ecma_regex, pointer_from_parts
+from ..loader import ContractError, Registry, UnknownContract, load_registry
+from ..model import Contract, Envelope, ExpectedViolation, Parameter, StrictRule
+from ..rules import INT64_MAX, INT64_MIN, PointerPattern, parse_iso_datetime
 
 __all__ = [
     "InvalidPayload",
