@@ -192,7 +192,7 @@ def test_the_module_stays_light_until_a_check_runs() -> None:
 
 
 class _Clock:
-    """Stands in for the ``time`` module of woowup_contract.endpoints: sleeping advances it, instantly."""
+    """Stands in for the ``time`` module of the paced session: sleeping advances it, instantly."""
 
     def __init__(self) -> None:
         import time
@@ -213,13 +213,13 @@ class _Clock:
 
 
 def test_requests_are_paced_and_a_429_waits_for_its_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    from woowup_contract import endpoints
+    from woowup_contract.endpoints import Settings, _safety
 
     clock = _Clock()
-    monkeypatch.setattr(endpoints, "time", clock)
+    monkeypatch.setattr(_safety, "time", clock)
     with FakeApi(defects={"429-once"}) as api:
-        settings = endpoints.Settings(base_url=api.base_url, api_key=api.api_key, live=True, rate_per_minute=120)
-        session = endpoints._make_session(settings, lambda *_: None)
+        settings = Settings(base_url=api.base_url, api_key=api.api_key, live=True, rate_per_minute=120)
+        session = _safety._make_session(settings, lambda *_: None)
         statuses = [session.request("GET", api.base_url + "/v1/logs",
                                     headers={"Authorization": f"Bearer {api.api_key}"}).status_code
                     for _ in range(3)]
