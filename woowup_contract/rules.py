@@ -1,9 +1,12 @@
 """Strict rule kinds, by name: the code behind a contract's declarative ``strict`` list.
 
-Each kind turns a ``StrictRule`` into a function ``(document, context) →
-[(parts, message)]``. Locations use pointer patterns: ``/stats/*/total_*``
-where a segment may hold shell-style wildcards, matching object keys and
-array indices alike.
+Each kind turns a ``StrictRule`` into a ``CompiledRule``: called as
+``(document, context) → [(parts, message)]`` it gives the findings; its quick
+verdicts (a gate on the selected values, and an overlay JSON Schema a compiled
+validator can check) only ever vouch that it finds nothing. Locations use
+pointer patterns: ``/stats/*/total_*`` where a segment may hold shell-style
+wildcards, matching object keys and array indices alike; ``compile_selector``
+turns a set of them into one generated walk.
 """
 
 from __future__ import annotations
@@ -218,6 +221,7 @@ def _emit(node: _Node, depth: int, indent: int, lines: list[str], namespace: dic
         return
     literals = [(arg, sub) for (op, arg), sub in node.children.items() if op == _LITERAL]
     wild = [(op, arg, sub) for (op, arg), sub in node.children.items() if op != _LITERAL]
+    only_any = all(op == _ANY for op, _, _ in wild)  # no key to look at: iterate the values alone
     lines.append(f"{pad}t{depth} = type({var})")
     lines.append(f"{pad}if t{depth} is dict:")
     for arg, sub in literals:
@@ -225,14 +229,9 @@ def _emit(node: _Node, depth: int, indent: int, lines: list[str], namespace: dic
         lines.append(f"{pad}    if {child} is not _M:")
         _emit(sub, depth + 1, indent + 2, lines, namespace)
     if wild:
-        only_any = all(op == _ANY for op, _, _ in wild)
-        if only_any:
-            lines.append(f"{pad}    for {child} in {var}.values():")
-        else:
-            lines.append(f"{pad}    for k{depth}, {child} in {var}.items():")
+        lines.append(f"{pad}    for {child} in {var}.values():" if only_any
+                     else f"{pad}    for k{depth}, {child} in {var}.items():")
         _emit_wild(wild, depth, indent + 2, lines, namespace)
-    if not literals and not wild:
-        lines.append(f"{pad}    pass")
     digit_literals = [(arg, sub) for arg, sub in literals if arg.isdigit()]
     if digit_literals or wild:
         lines.append(f"{pad}elif t{depth} is list:")
@@ -241,7 +240,7 @@ def _emit(node: _Node, depth: int, indent: int, lines: list[str], namespace: dic
             lines.append(f"{pad}        {child} = {var}[{int(arg)}]")
             _emit(sub, depth + 1, indent + 2, lines, namespace)
         if wild:
-            if all(op == _ANY for op, _, _ in wild):
+            if only_any:
                 lines.append(f"{pad}    for {child} in {var}:")
             else:
                 lines.append(f"{pad}    for i{depth}, {child} in enumerate({var}):")
@@ -263,8 +262,6 @@ def _emit_wild(wild: list[tuple[int, str, _Node]], depth: int, indent: int, line
             namespace[name] = re.compile(fnmatch.translate(arg))
             lines.append(f"{pad}if {name}.match(k{depth}):")
         _emit(sub, depth + 1, indent + 1, lines, namespace)
-        if not sub.ends and not sub.children:
-            lines.append(f"{pad}    pass")
 
 
 def _patterns(rule: StrictRule) -> list[PointerPattern]:

@@ -43,7 +43,8 @@ _CHUNK = 256
 
 def _check_chunk(units: list[Any]) -> list[Result | None]:
     """Each unit's result; None for a clean one (no violation, nothing else to say), which the
-    parent rebuilds from the unit: most results are clean, and pickling them costs more than checking."""
+    parent rebuilds from the unit: most results are clean, and unpickling each would cost the
+    parent time it needs for the report."""
     checker = _worker_checker
     assert checker is not None
     out: list[Result | None] = []
@@ -75,18 +76,14 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _size_at_least(files: Iterable[str | None], enough: int) -> int:
-    total = 0
-    for path in files:
-        if path is None:
-            continue
-        try:
-            total += os.stat(path).st_size
-        except OSError:
-            continue
-        if total >= enough:
-            break
-    return total
+def _size(path: str | None) -> int:
+    """The file's size, 0 for stdin or what cannot be stat'ed (the reader reports why)."""
+    if path is None:
+        return 0
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _jobs_for(size: int) -> int:
@@ -153,7 +150,7 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
         head.append(path)
         if jobs != 0:
             break
-        size += _size_at_least((path,), 1)
+        size += _size(path)
         if size >= _PARALLEL_FROM_BYTES:
             break
     if not head and unmatched:
