@@ -147,6 +147,13 @@ def pytest_configure(config: pytest.Config) -> None:
             parse_rate_limit(rate)
         except UsageError as exc:
             raise pytest.UsageError(f"woowup-contract: {exc}") from None
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None) \
+            and config.getoption("dist", "no") not in ("loadgroup", "no"):
+        why = ("under pytest-xdist, every worker that gets an endpoint item runs the whole check; "
+               "add --dist loadgroup so that one worker runs them")
+        if base_url is not None:  # against a live API that multiplies the request rate: refuse
+            raise pytest.UsageError(f"woowup-contract: --woowup-endpoints against {base_url}: {why}")
+        config.issue_config_time_warning(pytest.PytestConfigWarning(f"woowup-contract: {why}"), stacklevel=2)
     config.stash[STATE_KEY] = _State(
         base_url=base_url, api_key=api_key, contracts_dirs=[str(d) for d in dirs],
         allow_writes=bool(config.getoption("woowup_endpoints_allow_writes")), max_examples=max_examples,

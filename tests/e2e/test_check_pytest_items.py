@@ -83,6 +83,31 @@ def test_deselected_operations_are_not_exercised(project: pytest.Pytester, monke
     assert paths == {"/v1/logs"}, paths
 
 
+def test_xdist_without_loadgroup_is_refused_against_a_live_api(project: pytest.Pytester,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker would run every check: the request rate against the real API would double."""
+    with FakeApi(api_key=KEY) as api:
+        monkeypatch.setenv("WOOWUP_BASE_URL", api.base_url)
+        monkeypatch.setenv("WOOWUP_API_KEY", KEY)
+        refused = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "-n", "2")
+        assert refused.ret == pytest.ExitCode.USAGE_ERROR
+        refused.stderr.fnmatch_lines(["*woowup-contract: --woowup-endpoints against http://127.0.0.1:*: under "
+                                      "pytest-xdist, every worker *add --dist loadgroup*"])
+        assert not api.requests
+        grouped = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "-n", "2", "--dist", "loadgroup",
+                                               "--woowup-endpoints-max-examples", "2", "--woowup-endpoints-seed", "1",
+                                               "--woowup-endpoints-rate-limit", "none", "-k", "stats or own")
+    grouped.assert_outcomes(passed=8)
+    assert KEY not in grouped.stdout.str() + refused.stderr.str()
+
+
+def test_xdist_without_loadgroup_on_the_mock_warns(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "-n", "2", "--woowup-endpoints-max-examples",
+                                          "2", "--woowup-endpoints-seed", "1", "-k", "stats")
+    result.assert_outcomes(passed=7, warnings=1)
+    result.stdout.fnmatch_lines(["*PytestConfigWarning: woowup-contract: under pytest-xdist*--dist loadgroup*"])
+
+
 def test_an_unreachable_target_fails_every_item_with_one_clear_reason(project: pytest.Pytester,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WOOWUP_BASE_URL", "http://127.0.0.1:9")
