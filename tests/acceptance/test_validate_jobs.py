@@ -55,6 +55,13 @@ def write_corpus(root: Path, count: int) -> list[str]:
             record["padding"] = "x" * 5000  # over --max-bytes
         elif kind == 9:
             record["processingtime"] = "yesterday"  # a strict warning
+        elif kind == 10 and i % 4 == 0:
+            path.write_text("[" * 1500 + "]" * 1500)  # nested too deep to parse (and under --max-bytes)
+            continue
+        elif kind == 10 and i % 4 == 1:  # parseable, and deep where the schema looks
+            deep = '{"per_branches": [' * 120 + '"deep"' + "]}" * 120
+            path.write_text(json.dumps(record).replace('"products": {', f'"products": {deep}, "x": {{', 1))
+            continue
         path.write_text(json.dumps(record, indent=2 if i % 2 else None))
     (root / "empty.json").mkdir()  # a directory named like a payload, with nothing in it: "no input matched"
     lines = []
@@ -99,6 +106,9 @@ def test_the_parallel_report_holds_every_kind_of_result(run_cli: Any, corpus: tu
             "processingtime-iso8601", "no-duplicate-keys"} <= rules, rules
     clean = [r for r in results if r["valid"] and not r["violations"]]
     assert len(clean) > 150
+    messages = [v["message"] for r in results for v in r["violations"]]
+    assert any("nesting too deep" in m for m in messages), messages[:5]
+    assert any(v["pointer"] == "/stats/products/total_created" for r in results for v in r["violations"])
     sources = [r["source"] for r in results]
     assert sources.index("payloads/batch.jsonl:1") < sources.index("payloads/batch.jsonl:150") \
         < sources.index("payloads/p0000.json") < sources.index("payloads/p0329.json") < sources.index("missing.json")
