@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from .draft7 import CompiledSchema, Parts, SchemaError, parts_from_pointer, pointer_from_parts, translate_schema_patterns
 from .loader import Registry
 from .model import Contract, Envelope, Hint, Profile, Result, Violation
-from .positions import line_column, offset_of
+from .positions import line_column, offsets_of
 from .rules import CompiledRule, Context, PointerPattern, compile_rule, compile_selector, merge_overlays, overlay_at
 from .sources import Payload, payload_from_text
 
@@ -110,7 +110,7 @@ class Checker:
     The strict rules have quick verdicts too, and ``fast_path=False`` turns them
     off with the rest: one generated walk selects every value the rules look at,
     each rule's gate judges its values, and the rules whose overlay JSON Schema
-    says the same thing are judged by jsonschema-rs in the schema's own pass. A
+    says the same thing are judged by jsonschema-rs (all overlays merged in one). A
     quick verdict only ever vouches that a rule finds nothing; findings come from
     the rule itself.
     """
@@ -126,7 +126,7 @@ class Checker:
         self.schema = CompiledSchema(schema)
         self._fast_path = fast_path
         self._fast: Callable[[Any], bool] | None = None
-        self._fast_all: Callable[[Any], bool] | None = None  # the schema and the rules' overlays at once
+        self._fast_overlays: Callable[[Any], bool] | None = None  # the covered rules' overlays, merged
         self._seen = 0
         self._scoped = tuple(_scoped(prefix, embedded, profile) for prefix, embedded
                              in registry.embedded_contracts(_target_body(registry, self.contract)))
@@ -141,7 +141,7 @@ class Checker:
             return Result(payload.source, (payload.error,), payload.path, unreadable=payload.unreadable)
         violations, form = self.violations(payload.document, duplicates=payload.duplicates)
         if violations and payload.text is not None:
-            violations = self._locate(violations, payload.text, payload.line_offset)
+            violations = self._locate(violations, payload.text, payload.line_offset, not payload.duplicates)
         return Result(payload.source, tuple(violations), payload.path, envelope=form)
 
     def check_document(self, document: Any, source: str = "<document>") -> Result:
@@ -198,7 +198,8 @@ class Checker:
     # -- helpers ---------------------------------------------------------------------
 
     def _verdicts(self, document: Any) -> tuple[bool, bool]:
-        """(the schema holds, the covered rules' overlays hold too)."""
+        """(the schema holds, the covered rules' overlays hold): the second even when the first
+        does not, so an invalid payload's strict rules stay on the quick path too."""
         fast = self._fast
         if fast is None and self._fast_path is not False:
             self._seen += 1
@@ -207,9 +208,8 @@ class Checker:
                 fast = self._fast
         if fast is not None:
             try:
-                if self._fast_all is not None and self._fast_all(document):
-                    return True, True
-                return fast(document), False
+                overlays = self._fast_overlays
+                return fast(document), overlays is not None and overlays(document)
             except Exception:  # e.g. a lone surrogate Rust cannot hold: ask Python
                 pass
         return self.schema.is_valid(document), False
@@ -221,8 +221,8 @@ class Checker:
             self._fast_path = False  # unavailable: do not try again
             return
         overlays = [o for scope in self._scoped for o in scope.overlays]
-        if overlays and type(schema) is dict and "$ref" not in schema:  # draft-07 ignores $ref's siblings
-            self._fast_all = _compiled_verdict({**schema, "allOf": [*schema.get("allOf", ()), merge_overlays(overlays)]})
+        if overlays:
+            self._fast_overlays = _compiled_verdict(merge_overlays(overlays))
 
     @property
     def fast_path_active(self) -> bool:
@@ -256,14 +256,16 @@ class Checker:
         return None
 
     @staticmethod
-    def _locate(violations: list[Violation], text: str, line_offset: int) -> list[Violation]:
+    def _locate(violations: list[Violation], text: str, line_offset: int, unique_keys: bool = False
+                ) -> list[Violation]:
+        pointers = {v.pointer: tuple(parts_from_pointer(v.pointer)) for v in violations if v.line is None}
+        if not pointers:
+            return violations
+        offsets = offsets_of(text, pointers.values(), unique_keys=unique_keys)  # one walk for them all
         located = []
-        cache: dict[str, tuple[int, int]] = {}
         for v in violations:
             if v.line is None:
-                if v.pointer not in cache:
-                    cache[v.pointer] = line_column(text, offset_of(text, parts_from_pointer(v.pointer)))
-                line, column = cache[v.pointer]
+                line, column = line_column(text, offsets[pointers[v.pointer]])
                 v = Violation(v.pointer, v.rule, v.severity, v.message, v.hint, line + line_offset, column)
             located.append(v)
         return located

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any, Iterable, Sequence
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
 _decoder = json.JSONDecoder()
@@ -32,28 +33,57 @@ def offset_of(text: str, parts: list[str]) -> int:
     For a missing member this is the parent, which is where a person fixes it.
     With duplicate keys the last one wins, as in ``json.loads``.
     """
+    return offsets_of(text, [parts])[tuple(parts)]
+
+
+def offsets_of(text: str, paths: Iterable[Sequence[str]], *, unique_keys: bool = False
+               ) -> dict[tuple[str, ...], int]:
+    """``offset_of`` for several paths in one walk: the values a path passes by are skipped
+    once for all the paths that share its prefix, not once per path.
+
+    ``unique_keys``: the text is known to repeat no key in any object (the parser saw
+    none), so an object is read only up to the last member a path needs, instead of to
+    its end to find the last of a repeated key.
+    """
+    trie: dict[str, Any] = {}
+    wanted = [tuple(parts) for parts in paths]
+    for parts in wanted:
+        node = trie
+        for part in parts:
+            node = node.setdefault(part, {})
     i = _skip_ws(text, 0)
     if i < len(text) and text[i] == "\ufeff":
         i = _skip_ws(text, i + 1)
-    for part in parts:
-        if i >= len(text):
-            break
-        ch = text[i]
-        if ch == "{":
-            found = _find_member(text, i, part)
-        elif ch == "[":
-            found = _find_item(text, i, part)
-        else:
-            found = None
-        if found is None:
-            break
-        i = found
-    return i
+    found: dict[tuple[str, ...], int] = {}
+    _walk(text, i, (), trie, found, unique_keys)
+    out = {}
+    for parts in wanted:
+        deepest = parts
+        while deepest not in found:  # () is always found
+            deepest = deepest[:-1]
+        out[parts] = found[deepest]
+    return out
 
 
-def _find_member(text: str, i: int, name: str) -> int | None:
+def _walk(text: str, i: int, here: tuple[str, ...], node: dict[str, Any], found: dict[tuple[str, ...], int],
+          unique_keys: bool) -> None:
+    found[here] = i
+    if not node or i >= len(text):
+        return
+    ch = text[i]
+    if ch == "{":
+        starts = _find_members(text, i, node, unique_keys)
+    elif ch == "[":
+        starts = _find_items(text, i, node)
+    else:
+        return
+    for name, start in starts.items():
+        _walk(text, start, here + (name,), node[name], found, unique_keys)
+
+
+def _find_members(text: str, i: int, names: dict[str, Any], unique_keys: bool = False) -> dict[str, int]:
     i = _skip_ws(text, i + 1)
-    found: int | None = None
+    found: dict[str, int] = {}
     while i < len(text) and text[i] == '"':
         try:
             key, i = scanstring(text, i + 1)
@@ -63,8 +93,10 @@ def _find_member(text: str, i: int, name: str) -> int | None:
         if i >= len(text) or text[i] != ":":
             return found
         i = _skip_ws(text, i + 1)
-        if key == name:
-            found = i
+        if key in names:
+            found[key] = i  # a repeated key: the last one wins
+            if unique_keys and len(found) == len(names):
+                break
         i = _skip_ws(text, _skip_value(text, i))
         if i < len(text) and text[i] == ",":
             i = _skip_ws(text, i + 1)
@@ -73,23 +105,31 @@ def _find_member(text: str, i: int, name: str) -> int | None:
     return found
 
 
-def _find_item(text: str, i: int, index: str) -> int | None:
-    try:
-        target = int(index)
-    except ValueError:
-        return None
+def _find_items(text: str, i: int, indices: dict[str, Any]) -> dict[str, int]:
+    targets: dict[int, str] = {}
+    for index in indices:
+        try:
+            targets[int(index)] = index
+        except ValueError:
+            continue
+    found: dict[str, int] = {}
+    if not targets:
+        return found
+    last = max(targets)
     i = _skip_ws(text, i + 1)
     k = 0
     while i < len(text) and text[i] != "]":
-        if k == target:
-            return i
+        if k in targets:
+            found[targets[k]] = i
+            if k == last:
+                return found
         i = _skip_ws(text, _skip_value(text, i))
         if i < len(text) and text[i] == ",":
             i = _skip_ws(text, i + 1)
         else:
-            return None
+            return found
         k += 1
-    return None
+    return found
 
 
 def line_column(text: str, offset: int) -> tuple[int, int]:

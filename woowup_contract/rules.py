@@ -67,8 +67,7 @@ class CompiledRule:
         self.patterns = patterns
         self.gate = gate
         # a JSON Schema every selected value meets when the rule finds nothing there (and
-        # only then): lets a compiled validator give the gate's verdict in the same pass
-        # as the schema's
+        # only then): lets a compiled validator give the gate's verdict
         self.overlay = overlay
 
     def __call__(self, document: Any, ctx: Context) -> list[Finding]:
@@ -312,20 +311,33 @@ def _values_at(patterns: list[PointerPattern], doc: Any, ctx: Context) -> list[A
 
 
 def _per_value(rule: StrictRule, all_ok: Callable[[list[Any]], bool],
-               bad: Callable[[Any], str | None], overlay: dict[str, Any] | None = None) -> CompiledRule:
+               bad: Callable[[Any], str | None], overlay: dict[str, Any] | None = None,
+               judged: tuple[type, ...] | None = None) -> CompiledRule:
     """A rule on each value at ``at``: ``all_ok`` on the bare values first (the fast path);
-    only when it fails, walk again with pointers and ask ``bad`` about each value."""
+    only when it fails, walk again with pointers and ask ``bad`` about each value.
+
+    ``judged``: the only types ``bad`` ever objects to. When the values mix in others
+    (a string where the schema wants a number: the schema reports that), ``all_ok``
+    judges the values of those types alone instead of giving up.
+    """
     patterns = _patterns(rule)
+
+    def ok(values: list[Any]) -> bool:
+        try:
+            return all_ok(values)
+        except TypeError:
+            if judged is None:
+                return False
+        try:
+            return all_ok([v for v in values if type(v) in judged]) if any(type(v) in judged for v in values) \
+                else True
+        except TypeError:
+            return False
 
     def run(doc: Any, ctx: Context) -> list[Finding]:
         values = _values_at(patterns, doc, ctx)
-        if not values:
+        if not values or ok(values):
             return []
-        try:
-            if all_ok(values):
-                return []
-        except TypeError:
-            pass  # mixed types: the schema reports those; look value by value
         out = []
         for pattern in patterns:
             for parts, value in pattern.select(doc):
@@ -335,12 +347,7 @@ def _per_value(rule: StrictRule, all_ok: Callable[[list[Any]], bool],
         return out
 
     def gate(values: list[Any], ctx: Context) -> bool:
-        if not values:
-            return True
-        try:
-            return all_ok(values)
-        except TypeError:
-            return False
+        return not values or ok(values)
 
     return CompiledRule(run, tuple(p.pattern for p in patterns), gate, overlay)
 
@@ -369,7 +376,7 @@ def _minimum(rule: StrictRule) -> CompiledRule:
             return f"{value!r} is less than {bound}"
         return None
 
-    return _per_value(rule, lambda values: min(values) >= bound, bad, {"minimum": bound})
+    return _per_value(rule, lambda values: min(values) >= bound, bad, {"minimum": bound}, judged=(int, float))
 
 
 def _outside_int64(value: Any) -> str | None:
@@ -384,7 +391,7 @@ def _outside_int64(value: Any) -> str | None:
 def _int64(rule: StrictRule) -> CompiledRule:
     if "at" in rule.options:
         return _per_value(rule, lambda values: INT64_MIN <= min(values) and max(values) <= INT64_MAX,
-                          _outside_int64, {"minimum": INT64_MIN, "maximum": INT64_MAX})
+                          _outside_int64, {"minimum": INT64_MIN, "maximum": INT64_MAX}, judged=(int, float))
 
     def run(doc: Any, ctx: Context) -> list[Finding]:
         out: list[Finding] = []
@@ -412,47 +419,42 @@ def _sum_equals(rule: StrictRule) -> CompiledRule:
     list_key = rule.options["parts"]
     fields = tuple(rule.options["fields"])
 
+    def mismatches(entity: Any) -> Iterator[tuple[str, Any, Any]]:
+        """(field, what the parts add up to, the total) where they differ; figures of the wrong
+        type are the schema's to report, so an entity or field with one is not summed."""
+        if type(entity) is not dict:
+            return
+        items = entity.get(list_key)
+        if type(items) is not list or not items or set(map(type, items)) != {dict}:
+            return
+        for name in fields:
+            total = entity.get(name)
+            if type(total) is not int and not (type(total) is float and total.is_integer()):
+                continue
+            parts_values = [i.get(name) for i in items]
+            try:
+                added = sum(parts_values)
+            except TypeError:  # a missing figure, a string: not numbers
+                continue
+            if added == total:
+                continue
+            kinds = set(map(type, parts_values))
+            if not kinds <= {int, float} or (float in kinds and not all(type(v) is int or v.is_integer()
+                                                                       for v in parts_values)):
+                continue
+            yield name, added, total
+
     def run(doc: Any, ctx: Context) -> list[Finding]:
         out = []
         for parts, entity in each.select(doc):
-            if type(entity) is not dict:
-                continue
-            items = entity.get(list_key)
-            if type(items) is not list or not items or set(map(type, items)) != {dict}:
-                continue
-            for name in fields:
-                total = entity.get(name)
-                if type(total) is not int and not (type(total) is float and total.is_integer()):
-                    continue
-                parts_values = [i.get(name) for i in items]
-                kinds = set(map(type, parts_values))
-                if not kinds <= {int, float} or (float in kinds and not all(type(v) is int or v.is_integer() for v in parts_values)):
-                    continue
-                added = sum(parts_values)
-                if added != total:
-                    out.append((parts + (name,), f"{list_key} add up to {added:g} for {name}, but {name} is {total:g}"
-                                if isinstance(added, float) or isinstance(total, float) else
-                                f"{list_key} add up to {added} for {name}, but {name} is {total}"))
+            for name, added, total in mismatches(entity):
+                out.append((parts + (name,), f"{list_key} add up to {added:g} for {name}, but {name} is {total:g}"
+                            if isinstance(added, float) or isinstance(total, float) else
+                            f"{list_key} add up to {added} for {name}, but {name} is {total}"))
         return out
 
     def gate(entities: list[Any], ctx: Context) -> bool:
-        for entity in entities:
-            if type(entity) is not dict:
-                continue
-            items = entity.get(list_key)
-            if type(items) is not list or not items:
-                continue
-            for name in fields:
-                total = entity.get(name)
-                t = type(total)
-                if t is not int and t is not float:
-                    continue  # run() looks no further either
-                try:
-                    if sum([item[name] for item in items]) != total:
-                        return False
-                except Exception:  # a missing field, a non-number, a non-object item
-                    return False
-        return True
+        return not any(True for entity in entities for _ in mismatches(entity))
 
     return CompiledRule(run, (each.pattern,), gate)
 
@@ -468,7 +470,8 @@ def _min_length(rule: StrictRule) -> CompiledRule:
 
     # at least one character str.strip() keeps: an ECMA-262 class of everything but its whitespace
     overlay = {"pattern": _NOT_STRIPPED} if least == 1 else None
-    return _per_value(rule, lambda values: min(map(len, map(str.strip, values))) >= least, bad, overlay)
+    return _per_value(rule, lambda values: min(map(len, map(str.strip, values))) >= least, bad, overlay,
+                      judged=(str,))
 
 
 @kind("min-items")

@@ -305,14 +305,15 @@ def test_positions_are_computed_only_for_payloads_that_fail(registry: Registry, 
     """Valid files stay on the fast path: the locator is never called for them."""
     calls: list[Any] = []
 
-    def counting_offset_of(text: str, parts: Any) -> int:
-        calls.append(parts)
-        return 0
+    def counting_offsets_of(text: str, paths: Any, unique_keys: bool = False) -> dict[Any, int]:
+        calls.append(list(paths))
+        return {path: 0 for path in calls[-1]}
 
-    monkeypatch.setattr("woowup_contract.checker.offset_of", counting_offset_of)
+    monkeypatch.setattr("woowup_contract.checker.offsets_of", counting_offsets_of)
     checker = Checker(registry)
     assert checker.check_text(json.dumps(record, indent=2)).valid
     assert calls == []
     del record["stats"]
+    del record["processingtime"]
     assert not checker.check_text(json.dumps(record, indent=2)).valid
-    assert calls == [["stats"]]
+    assert calls == [[("processingtime",), ("stats",)]]  # one walk for every failing place

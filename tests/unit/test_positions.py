@@ -7,7 +7,7 @@ import json
 import pytest
 
 from woowup_contract.draft7 import parts_from_pointer
-from woowup_contract.positions import line_column, offset_of
+from woowup_contract.positions import line_column, offset_of, offsets_of
 
 TEXT = """{
   "files": ["a.csv", "b \\"quoted\\" {not an object}.csv"],
@@ -96,3 +96,25 @@ def test_line_column_at_the_edges() -> None:
     assert line_column("", 0) == (1, 1)
     assert line_column("ab\ncd", 3) == (2, 1)
     assert line_column("ab\ncd", 5) == (2, 3)
+
+
+def test_one_walk_finds_what_each_pointer_finds_alone() -> None:
+    pointers = ["", "/files/1", "/processingtime", "/stats/customers/total_created",
+                "/stats/customers/per_branches/1/total_created", "/stats/customers/per_branches/0/total_created",
+                "/stats/customers/per_branches/7", "/stats/nothing/deeper", "/caf\u00e9/a~1b/m~0n", "/files/x"]
+    together = offsets_of(TEXT, [parts_from_pointer(p) for p in pointers])
+    assert len(together) == len(pointers)
+    for pointer in pointers:
+        parts = tuple(parts_from_pointer(pointer))
+        assert together[parts] == offset_of(TEXT, list(parts)), pointer
+    assert TEXT[together[("stats", "customers", "per_branches", "1", "total_created")]:].startswith("7}")
+    assert TEXT[together[("stats", "nothing", "deeper")]:].startswith('{\n    "customers"')
+
+
+def test_without_repeated_keys_the_walk_stops_at_the_member_it_needs() -> None:
+    """The same offsets whether or not the walk reads each object to its end (the parser saw no repeated key)."""
+    pointers = [parts_from_pointer(p) for p in ("/files/1", "/stats/customers/per_branches/1/total_created",
+                                                "/processingtime", "/stats/missing", "/caf\u00e9/a~1b/m~0n")]
+    assert offsets_of(TEXT, pointers, unique_keys=True) == offsets_of(TEXT, pointers)
+    repeated = '{"a": 1, "b": {"c": 2}, "a": {"d": 3}}'
+    assert repeated[offsets_of(repeated, [["a", "d"]])[("a", "d")]:].startswith("3}")  # the last "a" wins
