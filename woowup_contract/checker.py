@@ -26,11 +26,11 @@ class _ScopedRule:
     severity: str
     message: str
     rule: CompiledRule
-    lists: tuple[int, ...]  # which of the scope's selected lists hold the values at the rule's patterns
-    # the rule's overlay holds at all its places, so a compiled verdict on the schema and the
-    # overlays can vouch for it; then the values come from ``select_rest``, at ``rest_lists``
+    # its overlay can be placed at all its patterns: when the merged overlays hold, it finds nothing
     covered: bool
-    rest_lists: tuple[int, ...]
+    # where its values are among the scope's selected lists: [0] of ``selects[0]`` (every rule's
+    # patterns), [1] of ``selects[1]`` (those of the rules not covered)
+    lists: tuple[tuple[int, ...], tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,8 @@ class _Scoped:
     prefix: PointerPattern
     rules: tuple[_ScopedRule, ...]
     hints: tuple[tuple[Hint, PointerPattern | None, re.Pattern[str] | None], ...]
-    # every pattern the rules look at, selected in one walk; and those of the rules not covered
-    select: Callable[[Any], list[list[Any]]]
-    select_rest: Callable[[Any], list[list[Any]]]
+    # one walk each: the values at every rule's patterns; at the patterns of the rules not covered
+    selects: tuple[Callable[[Any], list[list[Any]]], Callable[[Any], list[list[Any]]]]
     overlays: tuple[dict[str, Any], ...]  # JSON Schemas of the covered rules, located from the document's root
 
 
@@ -51,20 +50,20 @@ def _scoped(prefix: str, embedded: Contract, profile: Profile) -> _Scoped:
     overlays: list[dict[str, Any]] = []
     covered = []
     for _, c in compiled:
-        located = [overlay_at(prefix + p, c.overlay) for p in c.patterns] if c.overlay is not None else [None]
-        covered.append(bool(located) and all(o is not None for o in located))
+        located = [overlay_at(prefix + p, c.overlay) for p in c.patterns] if c.overlay is not None else []
+        covered.append(bool(located) and None not in located)
         if covered[-1]:
             overlays.extend(located)  # type: ignore[arg-type]
     patterns = sorted({p for _, c in compiled for p in c.patterns})
     rest = sorted({p for (_, c), done in zip(compiled, covered) if not done for p in c.patterns})
-    rules = tuple(_ScopedRule(r.id, "error" if profile == "strict" else r.severity, r.message, c,
-                              tuple(patterns.index(p) for p in c.patterns), done,
-                              () if done else tuple(rest.index(p) for p in c.patterns))
+    rules = tuple(_ScopedRule(r.id, "error" if profile == "strict" else r.severity, r.message, c, done,
+                              (tuple(patterns.index(p) for p in c.patterns),
+                               () if done else tuple(rest.index(p) for p in c.patterns)))
                   for (r, c), done in zip(compiled, covered))
     hints = tuple((h, PointerPattern(prefix + h.pointer) if h.pointer is not None else None,
                    re.compile(h.value_matches) if h.value_matches is not None else None)
                   for h in embedded.hints)
-    return _Scoped(PointerPattern(prefix), rules, hints, compile_selector(patterns), compile_selector(rest),
+    return _Scoped(PointerPattern(prefix), rules, hints, (compile_selector(patterns), compile_selector(rest)),
                    tuple(overlays))
 
 
@@ -175,16 +174,13 @@ class Checker:
             bases = (((), document),) if not scope.prefix.segments else scope.prefix.select(document)
             for base, sub in bases:
                 ctx.document, ctx.selected = sub, {}
-                lists = None if not gates else scope.select_rest(sub) if covered else scope.select(sub)
+                lists = scope.selects[covered](sub) if gates else None
                 for scoped in scope.rules:
                     rule = scoped.rule
                     if lists is not None:
-                        if covered:
-                            if scoped.covered:
-                                continue  # the compiled verdict vouched for it
-                            indices = scoped.rest_lists
-                        else:
-                            indices = scoped.lists
+                        if covered and scoped.covered:
+                            continue  # the overlays' compiled verdict vouched for it
+                        indices = scoped.lists[covered]
                         values = lists[indices[0]] if len(indices) == 1 else [v for i in indices for v in lists[i]]
                         if indices:
                             ctx.selected[rule.patterns] = values

@@ -328,9 +328,9 @@ def _per_value(rule: StrictRule, all_ok: Callable[[list[Any]], bool],
         except TypeError:
             if judged is None:
                 return False
+        mine = [v for v in values if type(v) in judged]
         try:
-            return all_ok([v for v in values if type(v) in judged]) if any(type(v) in judged for v in values) \
-                else True
+            return not mine or all_ok(mine)
         except TypeError:
             return False
 

@@ -353,13 +353,6 @@ def iter_inputs(inputs: Iterable[str], unmatched: list[str]) -> Iterator[str | N
                 unmatched.append(item)
 
 
-def expand(inputs: Iterable[str]) -> tuple[list[str | None], list[str]]:
-    """``iter_inputs`` as a list, with the patterns that matched nothing."""
-    unmatched: list[str] = []
-    files = list(iter_inputs(inputs, unmatched))
-    return files, unmatched
-
-
 def iter_payloads(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload]:
     for path in files:
         if path is None:

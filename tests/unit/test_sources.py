@@ -13,7 +13,7 @@ import pytest
 from woowup_contract.sources import (
     Payload,
     ParseFailure,
-    expand,
+    iter_inputs,
     iter_payloads,
     parse_json,
     payload_from_bytes,
@@ -303,6 +303,22 @@ def tree(tmp_path: Path) -> Path:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
     return tmp_path
+
+
+def expand(inputs: list[str]) -> tuple[list[str | None], list[str]]:
+    unmatched: list[str] = []
+    files = list(iter_inputs(inputs, unmatched))
+    return files, unmatched
+
+
+def test_inputs_are_walked_as_they_are_consumed(tree: Path) -> None:
+    """Nothing is listed ahead: a pattern further on is known to match nothing only once the walk gets there."""
+    unmatched: list[str] = []
+    walk = iter_inputs([str(tree / "sub"), str(tree / "nothing-*.json")], unmatched)
+    assert next(walk) == str(tree / "sub" / "d.json")
+    assert unmatched == []
+    assert list(walk) == [str(tree / "sub" / "deeper" / "e.json")]
+    assert unmatched == [str(tree / "nothing-*.json")]
 
 
 def test_directories_are_walked_recursively_for_payload_suffixes(tree: Path) -> None:
