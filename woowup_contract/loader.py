@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
-from .draft7 import CompiledSchema, SchemaCompileError
+from .engine import CompiledSchema, Resources, SchemaCompileError, meta_schema_errors, refs_in
 from .model import (
     Auth,
     Contract,
@@ -74,6 +74,12 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe loading only; C 
 # !!timestamp, !!binary, the << merge key, custom tags) is refused, on any node.
 _JSON_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("map", "seq", "str", "int", "float", "bool", "null"))
 _MAX_NODES = 100_000  # aliases can expand exponentially ("billion laughs")
+# Deeper than this, a contract is refused at the line where it goes too deep: every later
+# step (the meta-check, the engine, the strategies) walks the document recursively.
+MAX_DEPTH = 200
+# ``$contract`` references expanded in one endpoint body, across files: a bound on what a chain
+# of contracts embedding contracts can make the loader build.
+MAX_EXPANSIONS = 1_000
 
 
 def _to_python(loader: Any, node: yaml.Node, pointer: str, lines: dict[str, int], path: str,
@@ -89,6 +95,8 @@ def _to_python(loader: Any, node: yaml.Node, pointer: str, lines: dict[str, int]
                                         "(mappings, lists, strings, numbers, booleans, null); quote text values")
     if id(node) in _active:
         raise ContractError(path, line, "a YAML alias refers to a value that contains it (recursive alias)")
+    if len(_active) >= MAX_DEPTH:
+        raise ContractError(path, line, f"nested more than {MAX_DEPTH} levels deep")
     active = _active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
@@ -140,6 +148,7 @@ _meta: CompiledSchema | None = None
 
 
 def meta_schema() -> CompiledSchema:
+    """The contract file format's own schema (contract-format.schema.json), compiled once."""
     global _meta
     if _meta is None:
         _meta = CompiledSchema(json.loads(_META_SCHEMA_PATH.read_text(encoding="utf-8")))
@@ -147,11 +156,13 @@ def meta_schema() -> CompiledSchema:
 
 
 def meta_errors(data: Any, lines: Mapping[str, int], path: str) -> list[ContractError]:
-    errors = meta_schema().errors(data)
+    """The contract file against contract-format.schema.json, each error at its line (an unknown
+    member at its own line)."""
     out = []
-    for e in errors:
+    for e in meta_schema().errors(data):
         pointer = e.pointer
-        out.append(ContractError(path, _line_for(lines, pointer), f"{pointer or '/'}: {e.message}"))
+        at = pointer + "/" + e.names[0].replace("~", "~0").replace("/", "~1") if len(e.names) == 1 else pointer
+        out.append(ContractError(path, _line_for(lines, at), f"{pointer or '/'}: {e.message}"))
     return out
 
 
@@ -231,10 +242,19 @@ def _semantic_errors(data: Mapping[str, Any], lines: Mapping[str, int], path: st
 
     errors: list[ContractError] = []
     if "schema" in data:
-        try:
-            CompiledSchema(data["schema"]["document"])
-        except SchemaCompileError as exc:
-            errors.append(ContractError(path, _line_for(lines, "/schema/document"), f"schema: {exc}"))
+        document = data["schema"]["document"]
+        for e in meta_schema_errors(document):
+            pointer = "/schema/document" + e.pointer
+            if len(e.names) == 1:
+                pointer += "/" + e.names[0].replace("~", "~0").replace("/", "~1")
+            errors.append(ContractError(path, _line_for(lines, pointer),
+                                        f"schema: {e.pointer or '/'}: not valid draft-07: {e.message}"))
+        if not errors and all(ref.startswith("#") for _, ref in refs_in(document)):
+            # refs to other contracts are resolved once every directory is loaded (load_registry)
+            try:
+                CompiledSchema(document)
+            except SchemaCompileError as exc:
+                errors.append(schema_error(path, lines, exc))
     for i, h in enumerate(data.get("hints", ())):
         if "value" in h["when"]:
             try:
@@ -253,6 +273,12 @@ def _semantic_errors(data: Mapping[str, Any], lines: Mapping[str, int], path: st
             errors.append(ContractError(path, _line_for(lines, "/endpoint/payload"),
                                         f"payload names status {choice} but no response has it"))
     return errors
+
+
+def schema_error(path: str, lines: Mapping[str, int], exc: SchemaCompileError, at: str = "/schema/document"
+                 ) -> ContractError:
+    """A schema the engine refuses, at the line of what it points at (the ``$ref``, the keyword)."""
+    return ContractError(path, _line_for(lines, at + exc.pointer), f"schema: {exc.message}")
 
 
 def load_file(path: str | os.PathLike[str], *, bundled: bool = False) -> Contract:
@@ -299,6 +325,20 @@ class Registry:
 
     contracts: dict[str, Contract] = field(default_factory=dict)
     directories: list[str] = field(default_factory=list)
+    _resources: Resources | None = field(default=None, repr=False)
+
+    def resources(self) -> Resources:
+        """Every payload contract's schema with an ``$id``: what a ``$ref`` outside its document may name."""
+        if self._resources is None:
+            self._resources = Resources(
+                (c.schema.document["$id"].split("#", 1)[0], c.schema.document) for c in self
+                if c.schema is not None and isinstance(c.schema.document, dict)
+                and isinstance(c.schema.document.get("$id"), str))
+        return self._resources
+
+    def compile(self, document: Any) -> CompiledSchema:
+        """``document`` compiled by the engine, its references resolved among the loaded contracts."""
+        return CompiledSchema(document, self.resources())
 
     def get(self, contract_id: str) -> Contract:
         try:
@@ -319,22 +359,34 @@ class Registry:
 
     # -- schema resolution --------------------------------------------------------
 
-    def resolve(self, body: Any, _seen: tuple[str, ...] = ()) -> Any:
-        """Replace ``{"$contract": ID}`` with that contract's schema document."""
+    def resolve(self, body: Any, _seen: tuple[str, ...] = (), _count: list[int] | None = None) -> Any:
+        """Replace ``{"$contract": ID}`` with that contract's schema document (at most
+        MAX_EXPANSIONS of them in one body). A schema with ``$ref`` keeps its ``$id`` and
+        ``definitions``, so its references keep their draft-07 scope inside the body."""
+        count = _count if _count is not None else [0]
         if isinstance(body, dict):
             if "$contract" in body:
                 ref = body["$contract"]
                 if ref in _seen:
                     raise ContractError(self.get(ref).path, None, f"$contract cycle through {ref!r}")
+                count[0] += 1
+                if count[0] > MAX_EXPANSIONS:
+                    raise ContractError(self.get(_seen[0] if _seen else ref).path, None,
+                                        f"more than {MAX_EXPANSIONS} $contract expansions in one body")
                 target = self.get(ref)
                 if target.schema is None:
                     raise ContractError(target.path, None, f"$contract {ref!r} is not a payload contract")
-                doc = {k: v for k, v in target.schema.document.items()
-                       if k not in ("$schema", "$id", "definitions")}
-                return self.resolve(copy.deepcopy(doc), _seen + (ref,))
-            return {k: self.resolve(v, _seen) for k, v in body.items()}
+                source = target.schema.document
+                if isinstance(source, dict) and any(True for _ in refs_in(source)):
+                    doc = {k: v for k, v in source.items() if k != "$schema"}
+                    doc.setdefault("$id", f"urn:woowup-contract:{ref}")
+                else:
+                    doc = {k: v for k, v in source.items() if k not in ("$schema", "$id", "definitions")} \
+                        if isinstance(source, dict) else source
+                return self.resolve(copy.deepcopy(doc), _seen + (ref,), count)
+            return {k: self.resolve(v, _seen, count) for k, v in body.items()}
         if isinstance(body, list):
-            return [self.resolve(v, _seen) for v in body]
+            return [self.resolve(v, _seen, count) for v in body]
         return body
 
     def embedded_contracts(self, body: Any, prefix: str = "") -> Iterator[tuple[str, Contract]]:
@@ -375,6 +427,14 @@ def load_registry(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, only: It
         for file in _contract_files(directory):
             contract = load_file(file, bundled=is_bundled)
             registry.contracts[contract.id] = contract
+    # every $ref must resolve, now that every directory's $ids are known
+    for contract in registry:
+        if contract.schema is not None and any(not ref.startswith("#") for _, ref in refs_in(contract.schema.document)):
+            try:
+                registry.compile(contract.schema.document)
+            except SchemaCompileError as exc:
+                data, lines = read_yaml(contract.path, Path(contract.path).read_text(encoding="utf-8"))
+                raise schema_error(contract.path, lines, exc) from None
     # every $contract reference must resolve
     for contract in registry:
         if contract.endpoint is not None:

@@ -1,23 +1,33 @@
 """Strict rule kinds, by name: the code behind a contract's declarative ``strict`` list.
 
-Each kind turns a ``StrictRule`` into a ``CompiledRule``: called as
-``(document, context) → [(parts, message)]`` it gives the findings; its quick
-verdicts (a gate on the selected values, and an overlay JSON Schema a compiled
-validator can check) only ever vouch that it finds nothing. Locations use
-pointer patterns: ``/stats/*/total_*`` where a segment may hold shell-style
-wildcards, matching object keys and array indices alike; ``compile_selector``
-turns a set of them into one generated walk.
+A kind becomes one of two things (``Rule``):
+
+* an **overlay**: a JSON Schema each value at the rule's ``at`` pointers must meet
+  (``minimum``, ``int64``, ``min-length``, ``min-items``). The
+  checker places every overlay in one schema, judged by the same engine as the official
+  schema (jsonschema-rs), and reads each finding from the engine's error;
+* a **Python check**, for what JSON Schema cannot say: per-branch sums (``sum-equals``),
+  names unique by a key (``unique``: ``uniqueItems`` would point at the list, not at the
+  repeated item a person must fix), duplicate object keys (the parser sees
+  them, the engine never does), ISO-8601 date-times with an offset (``format: date-time``
+  is RFC 3339, which refuses ``12:30+00:00`` and ``,5`` fractions), and ``int64`` over a
+  whole document. ``check(document, context)`` gives ``(parts, detail)`` findings.
+
+Locations are pointer patterns: ``/stats/*/total_*`` where a segment may hold shell-style
+wildcards. ``*`` matches object keys and array indices alike; any other wildcard matches
+object keys only (an overlay cannot select array items by a pattern on their index).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from .draft7 import Parts, parts_from_pointer
 from .model import StrictRule
+from .pointers import Parts, parts_from_pointer
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -26,58 +36,30 @@ Finding = tuple[Parts, str]
 
 
 class Context:
-    """What a rule may need beyond the document: objects that had duplicate keys, and the
-    values already selected per pattern set (shared by the rules that look at the same places)."""
+    """What a Python check may need beyond the document: the objects that had duplicate keys."""
 
-    __slots__ = ("duplicates", "selected", "document")
+    __slots__ = ("duplicates",)
 
     def __init__(self, duplicates: list[tuple[dict[str, Any], list[str]]] | None = None) -> None:
         self.duplicates = duplicates if duplicates is not None else []
-        self.selected: dict[tuple[str, ...], list[Any]] = {}
-        self.document: Any = None
-
-    def values(self, patterns: list[PointerPattern]) -> list[Any]:
-        key = tuple(p.pattern for p in patterns)
-        found = self.selected.get(key)
-        if found is None:
-            found = [v for p in patterns for v in p.values(self.document)]
-            self.selected[key] = found
-        return found
 
 
-RuleFn = Callable[[Any, Context], list[Finding]]
-Gate = Callable[[list[Any], Context], bool]
+Check = Callable[[Any, Context], list[Finding]]
 
 
-class CompiledRule:
-    """A strict rule ready to run.
+@dataclass(frozen=True)
+class Rule:
+    """A strict rule ready to run: exactly one of ``overlay`` (a JSON Schema for each value at
+    ``patterns``) and ``check`` (Python findings). ``says`` phrases an overlay finding from the
+    offending value where the engine's message would quote the overlay's machinery."""
 
-    ``rule(document, ctx)`` gives its findings: the one source of pointers and
-    messages. ``gate``, when the kind has one, is a quick verdict on the values
-    the rule's ``patterns`` select (all of them in one list): True promises that
-    the rule finds nothing there; False only means "look closer". Valid payloads,
-    the common case, pay for the gate alone.
-    """
-
-    __slots__ = ("run", "patterns", "gate", "overlay")
-
-    def __init__(self, run: RuleFn, patterns: tuple[str, ...] = (), gate: Gate | None = None,
-                 overlay: dict[str, Any] | None = None) -> None:
-        self.run = run
-        self.patterns = patterns
-        self.gate = gate
-        # a JSON Schema every selected value meets when the rule finds nothing there (and
-        # only then): lets a compiled validator give the gate's verdict
-        self.overlay = overlay
-
-    def __call__(self, document: Any, ctx: Context) -> list[Finding]:
-        return self.run(document, ctx)
+    patterns: tuple[str, ...] = ()
+    overlay: dict[str, Any] | None = None
+    check: Check | None = None
+    says: Callable[[Any], str] | None = None
 
 
 # -- pointer patterns -------------------------------------------------------------
-
-
-_LITERAL, _ANY, _PREFIX, _GLOB = range(4)
 
 
 class PointerPattern:
@@ -85,55 +67,12 @@ class PointerPattern:
 
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
-        self.segments: list[tuple[str, re.Pattern[str] | None]] = []
-        # the same segments as plain operations for values(): the fast path without parts
-        self._ops: list[tuple[int, str, re.Pattern[str] | None]] = []
-        for part in parts_from_pointer(pattern):
-            if any(c in part for c in "*?["):
-                rx = re.compile(fnmatch.translate(part))
-                self.segments.append((part, rx))
-                if part == "*":
-                    self._ops.append((_ANY, part, None))
-                elif part.endswith("*") and not any(c in part[:-1] for c in "*?["):
-                    self._ops.append((_PREFIX, part[:-1], rx))
-                else:
-                    self._ops.append((_GLOB, part, rx))
-            else:
-                self.segments.append((part, None))
-                self._ops.append((_LITERAL, part, None))
-
-    def values(self, document: Any) -> list[Any]:
-        """The matched values only, level by level: what valid payloads pay for."""
-        current = [document]
-        for op, arg, rx in self._ops:
-            found: list[Any] = []
-            for value in current:
-                t = type(value)
-                if t is dict:
-                    if op == _LITERAL:
-                        if arg in value:
-                            found.append(value[arg])
-                    elif op == _ANY:
-                        found.extend(value.values())
-                    elif op == _PREFIX:
-                        found.extend([v for k, v in value.items() if k.startswith(arg)])
-                    else:
-                        found.extend([v for k, v in value.items() if rx.match(k)])  # type: ignore[union-attr]
-                elif t is list:
-                    if op == _ANY:
-                        found.extend(value)
-                    elif op == _LITERAL:
-                        if arg.isdigit() and int(arg) < len(value):
-                            found.append(value[int(arg)])
-                    else:
-                        found.extend([v for i, v in enumerate(value) if rx.match(str(i))])  # type: ignore[union-attr]
-            if not found:
-                return found
-            current = found
-        return current
+        self.segments: list[tuple[str, re.Pattern[str] | None]] = [
+            (part, re.compile(fnmatch.translate(part)) if any(c in part for c in "*?[") else None)
+            for part in parts_from_pointer(pattern)]
 
     def select(self, document: Any) -> Iterator[tuple[Parts, Any]]:
-        """Every (parts, value) in ``document`` that the pattern matches."""
+        """Every (parts, value) in ``document`` that the pattern matches, in document order."""
         stack: list[tuple[int, Parts, Any]] = [(0, (), document)]
         segments = self.segments
         while stack:
@@ -156,120 +95,68 @@ class PointerPattern:
                     if literal.isdigit() and int(literal) < len(value):
                         i = int(literal)
                         stack.append((depth + 1, parts + (i,), value[i]))
-                else:
-                    for i in range(len(value) - 1, -1, -1):
-                        if rx.match(str(i)):
-                            stack.append((depth + 1, parts + (i,), value[i]))
+                elif literal == "*":
+                    stack.extend((depth + 1, parts + (i,), value[i]) for i in range(len(value) - 1, -1, -1))
 
     def matches(self, parts: Parts) -> bool:
+        """Whether a concrete path is one the pattern selects."""
         if len(parts) != len(self.segments):
             return False
         for part, (literal, rx) in zip(parts, self.segments):
-            text = str(part)
             if rx is None:
-                if text != literal:
+                if str(part) != literal:
                     return False
-            elif not rx.match(text):
+            elif type(part) is int and literal != "*":
+                return False
+            elif not rx.match(str(part)):
                 return False
         return True
 
 
-
-# -- one walk for many patterns -----------------------------------------------------
-# A contract's rules look at a handful of places (/processingtime, /stats/*/total_*,
-# ...). Walking the document once per pattern costs more than the rules themselves,
-# so the patterns of a scope are merged into a trie and compiled into one Python
-# function that walks the document once and returns the values of every pattern.
-
-
-class _Node:
-    __slots__ = ("children", "ends")
-
-    def __init__(self) -> None:
-        self.children: dict[tuple[int, str], _Node] = {}
-        self.ends: list[int] = []
-
-
-def compile_selector(patterns: list[str]) -> Callable[[Any], list[list[Any]]]:
-    """``select(document)`` → one list per pattern: the values ``PointerPattern(p).values`` gives
-    (the same values; the order may differ where patterns share a wildcard)."""
-    root = _Node()
-    for index, pattern in enumerate(patterns):
-        node = root
-        for op, arg, _ in PointerPattern(pattern)._ops:
-            node = node.children.setdefault((op, arg), _Node())
-        node.ends.append(index)
-    namespace: dict[str, Any] = {"_M": _MISSING_VALUE}
-    lines = ["def select(v0):"]
-    lines += [f"    r{i} = []" for i in range(len(patterns))]
-    _emit(root, 0, 1, lines, namespace)
-    lines.append("    return [" + ", ".join(f"r{i}" for i in range(len(patterns))) + "]")
-    exec(compile("\n".join(lines), f"<selector {patterns!r}>", "exec"), namespace)
-    return namespace["select"]  # type: ignore[no-any-return]
-
-
-_MISSING_VALUE = object()
-
-
-def _emit(node: _Node, depth: int, indent: int, lines: list[str], namespace: dict[str, Any]) -> None:
-    pad = "    " * indent
-    var, child = f"v{depth}", f"v{depth + 1}"
-    for index in node.ends:
-        lines.append(f"{pad}r{index}.append({var})")
-    if not node.children:
-        return
-    literals = [(arg, sub) for (op, arg), sub in node.children.items() if op == _LITERAL]
-    wild = [(op, arg, sub) for (op, arg), sub in node.children.items() if op != _LITERAL]
-    only_any = all(op == _ANY for op, _, _ in wild)  # no key to look at: iterate the values alone
-    lines.append(f"{pad}t{depth} = type({var})")
-    lines.append(f"{pad}if t{depth} is dict:")
-    for arg, sub in literals:
-        lines.append(f"{pad}    {child} = {var}.get({arg!r}, _M)")
-        lines.append(f"{pad}    if {child} is not _M:")
-        _emit(sub, depth + 1, indent + 2, lines, namespace)
-    if wild:
-        lines.append(f"{pad}    for {child} in {var}.values():" if only_any
-                     else f"{pad}    for k{depth}, {child} in {var}.items():")
-        _emit_wild(wild, depth, indent + 2, lines, namespace)
-    digit_literals = [(arg, sub) for arg, sub in literals if arg.isdigit()]
-    if digit_literals or wild:
-        lines.append(f"{pad}elif t{depth} is list:")
-        for arg, sub in digit_literals:
-            lines.append(f"{pad}    if {int(arg)} < len({var}):")
-            lines.append(f"{pad}        {child} = {var}[{int(arg)}]")
-            _emit(sub, depth + 1, indent + 2, lines, namespace)
-        if wild:
-            if only_any:
-                lines.append(f"{pad}    for {child} in {var}:")
-            else:
-                lines.append(f"{pad}    for i{depth}, {child} in enumerate({var}):")
-                lines.append(f"{pad}        k{depth} = str(i{depth})")
-            _emit_wild(wild, depth, indent + 2, lines, namespace)
-
-
-def _emit_wild(wild: list[tuple[int, str, _Node]], depth: int, indent: int, lines: list[str],
-               namespace: dict[str, Any]) -> None:
-    pad = "    " * indent
-    for op, arg, sub in wild:
-        if op == _ANY:
-            _emit(sub, depth + 1, indent, lines, namespace)
-            continue
-        if op == _PREFIX:
-            lines.append(f"{pad}if k{depth}.startswith({arg!r}):")
+def overlay_at(pattern: str, leaf: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema that applies ``leaf`` at every place ``pattern`` selects."""
+    schema: dict[str, Any] = leaf
+    for literal, rx in reversed(PointerPattern(pattern).segments):
+        if rx is None:
+            step: dict[str, Any] = {"properties": {literal: schema}}
+            if literal.isdigit() and literal == str(int(literal)):
+                step["items"] = [True] * int(literal) + [schema]
+            schema = step
+        elif literal == "*":
+            schema = {"additionalProperties": schema, "items": schema}
         else:
-            name = f"rx{len(namespace)}"
-            namespace[name] = re.compile(fnmatch.translate(arg))
-            lines.append(f"{pad}if {name}.match(k{depth}):")
-        _emit(sub, depth + 1, indent + 1, lines, namespace)
+            schema = {"patternProperties": {_glob_to_ecma(literal): schema}}
+    return schema
 
 
-def _patterns(rule: StrictRule) -> list[PointerPattern]:
-    return [PointerPattern(p) for p in rule.options.get("at", ())]
+def _glob_to_ecma(glob: str) -> str:
+    """A shell-style segment as an anchored ECMA-262 pattern (what fnmatch.translate is for Python)."""
+    out, i = ["^"], 0
+    while i < len(glob):
+        ch = glob[i]
+        if ch == "*":
+            out.append("[\\s\\S]*")
+        elif ch == "?":
+            out.append("[\\s\\S]")
+        elif ch == "[" and glob.find("]", i + (3 if glob[i + 1: i + 2] == "!" else 2)) != -1:
+            start = i + (2 if glob[i + 1: i + 2] == "!" else 1)
+            close = glob.index("]", start + 1)  # as in fnmatch, a ] first in the class is literal
+            body = "".join("\\" + c if c in "\\]^-" and not (c == "-" and 0 < j < close - start - 1) else c
+                           for j, c in enumerate(glob[start:close]))
+            out.append("[" + ("^" if start == i + 2 else "") + body + "]")
+            i = close
+        else:
+            out.append("\\" + ch if ch in _ECMA_SYNTAX else ch)
+        i += 1
+    return "".join(out) + "$"
+
+
+_ECMA_SYNTAX = set("\\^$.|?*+()[]{}/")
 
 
 # -- kinds ------------------------------------------------------------------------
 
-Factory = Callable[[StrictRule], CompiledRule]
+Factory = Callable[[StrictRule], Rule]
 KINDS: dict[str, Factory] = {}
 
 
@@ -281,9 +168,21 @@ def kind(name: str) -> Callable[[Factory], Factory]:
     return register
 
 
+def compile_rule(rule: StrictRule) -> Rule:
+    try:
+        factory = KINDS[rule.kind]
+    except KeyError:
+        raise ValueError(f"unknown strict rule kind {rule.kind!r}") from None
+    return factory(rule)
+
+
+def _at(rule: StrictRule) -> tuple[str, ...]:
+    return tuple(rule.options.get("at", ()))
+
+
 _ISO_DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(?:(Z)|([+-])(\d{2}):?(\d{2}))\Z"
+    r"(?:(Z)|([+-])(\d{2}):?(\d{2}))\Z", re.ASCII
 )
 
 
@@ -306,77 +205,21 @@ def parse_iso_datetime(text: str) -> datetime | None:
         return None
 
 
-def _values_at(patterns: list[PointerPattern], doc: Any, ctx: Context) -> list[Any]:
-    return ctx.values(patterns) if ctx.document is doc else [v for p in patterns for v in p.values(doc)]
-
-
-def _per_value(rule: StrictRule, all_ok: Callable[[list[Any]], bool],
-               bad: Callable[[Any], str | None], overlay: dict[str, Any] | None = None,
-               judged: tuple[type, ...] | None = None) -> CompiledRule:
-    """A rule on each value at ``at``: ``all_ok`` on the bare values first (the fast path);
-    only when it fails, walk again with pointers and ask ``bad`` about each value.
-
-    ``judged``: the only types ``bad`` ever objects to. When the values mix in others
-    (a string where the schema wants a number: the schema reports that), ``all_ok``
-    judges the values of those types alone instead of giving up.
-    """
-    patterns = _patterns(rule)
-
-    def ok(values: list[Any]) -> bool:
-        try:
-            return all_ok(values)
-        except TypeError:
-            if judged is None:
-                return False
-        mine = [v for v in values if type(v) in judged]
-        try:
-            return not mine or all_ok(mine)
-        except TypeError:
-            return False
-
-    def run(doc: Any, ctx: Context) -> list[Finding]:
-        values = _values_at(patterns, doc, ctx)
-        if not values or ok(values):
-            return []
-        out = []
-        for pattern in patterns:
-            for parts, value in pattern.select(doc):
-                why = bad(value)
-                if why is not None:
-                    out.append((parts, why))
-        return out
-
-    def gate(values: list[Any], ctx: Context) -> bool:
-        return not values or ok(values)
-
-    return CompiledRule(run, tuple(p.pattern for p in patterns), gate, overlay)
-
-
-def _is_number(x: Any) -> bool:
-    t = type(x)
-    return t is int or t is float
-
-
 @kind("datetime")
-def _datetime(rule: StrictRule) -> CompiledRule:
-    def bad(value: Any) -> str | None:
-        if type(value) is str and parse_iso_datetime(value) is None:
-            return f"{value!r} is not an ISO-8601 date-time with an offset"
-        return None
+def _datetime(rule: StrictRule) -> Rule:
+    patterns = [PointerPattern(p) for p in _at(rule)]
 
-    return _per_value(rule, lambda values: all(bad(v) is None for v in values), bad)
+    def check(doc: Any, ctx: Context) -> list[Finding]:
+        return [(parts, f"{value!r} is not an ISO-8601 date-time with an offset")
+                for pattern in patterns for parts, value in pattern.select(doc)
+                if type(value) is str and parse_iso_datetime(value) is None]
+
+    return Rule(_at(rule), check=check)
 
 
 @kind("minimum")
-def _minimum(rule: StrictRule) -> CompiledRule:
-    bound = rule.options["minimum"]
-
-    def bad(value: Any) -> str | None:
-        if _is_number(value) and value < bound:
-            return f"{value!r} is less than {bound}"
-        return None
-
-    return _per_value(rule, lambda values: min(values) >= bound, bad, {"minimum": bound}, judged=(int, float))
+def _minimum(rule: StrictRule) -> Rule:
+    return Rule(_at(rule), overlay={"minimum": rule.options["minimum"]})
 
 
 def _outside_int64(value: Any) -> str | None:
@@ -388,12 +231,12 @@ def _outside_int64(value: Any) -> str | None:
 
 
 @kind("int64")
-def _int64(rule: StrictRule) -> CompiledRule:
-    if "at" in rule.options:
-        return _per_value(rule, lambda values: INT64_MIN <= min(values) and max(values) <= INT64_MAX,
-                          _outside_int64, {"minimum": INT64_MIN, "maximum": INT64_MAX}, judged=(int, float))
+def _int64(rule: StrictRule) -> Rule:
+    if "at" in rule.options:  # no number outside the bounds is a fraction: the bounds say it all
+        return Rule(_at(rule), overlay={"minimum": INT64_MIN, "maximum": INT64_MAX},
+                    says=lambda value: f"{value!r} does not fit a signed 64-bit integer")
 
-    def run(doc: Any, ctx: Context) -> list[Finding]:
+    def check(doc: Any, ctx: Context) -> list[Finding]:
         out: list[Finding] = []
         stack: list[tuple[Parts, Any]] = [((), doc)]
         while stack:
@@ -410,11 +253,11 @@ def _int64(rule: StrictRule) -> CompiledRule:
         out.sort(key=lambda f: [str(p) for p in f[0]])
         return out
 
-    return CompiledRule(run)  # the whole document: no quicker verdict than the walk itself
+    return Rule(check=check)
 
 
 @kind("sum-equals")
-def _sum_equals(rule: StrictRule) -> CompiledRule:
+def _sum_equals(rule: StrictRule) -> Rule:
     each = PointerPattern(rule.options["each"])
     list_key = rule.options["parts"]
     fields = tuple(rule.options["fields"])
@@ -444,7 +287,7 @@ def _sum_equals(rule: StrictRule) -> CompiledRule:
                 continue
             yield name, added, total
 
-    def run(doc: Any, ctx: Context) -> list[Finding]:
+    def check(doc: Any, ctx: Context) -> list[Finding]:
         out = []
         for parts, entity in each.select(doc):
             for name, added, total in mismatches(entity):
@@ -453,93 +296,71 @@ def _sum_equals(rule: StrictRule) -> CompiledRule:
                             f"{list_key} add up to {added} for {name}, but {name} is {total}"))
         return out
 
-    def gate(entities: list[Any], ctx: Context) -> bool:
-        return not any(True for entity in entities for _ in mismatches(entity))
+    return Rule((each.pattern,), check=check)
 
-    return CompiledRule(run, (each.pattern,), gate)
+
+# What str.strip() removes (every c with chr(c).isspace()), as an ECMA-262 class; a test keeps it true.
+_NOT_STRIPPED = ("[^\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029"
+                 "\\u202f\\u205f\\u3000]")
 
 
 @kind("min-length")
-def _min_length(rule: StrictRule) -> CompiledRule:
-    least = rule.options["min"]
+def _min_length(rule: StrictRule) -> Rule:
+    least = int(rule.options["min"])
+    # at least ``least`` characters str.strip() keeps, the first and last of them not stripped
+    def says(value: Any) -> str:
+        return f"{value!r} is empty or blank" if least == 1 else f"{value!r} is shorter than {least} characters"
 
-    def bad(value: Any) -> str | None:
-        if type(value) is str and len(value.strip()) < least:
-            return f"{value!r} is empty or blank"
-        return None
+    if least <= 0:
+        return Rule(_at(rule), overlay={})
+    if least == 1:
+        return Rule(_at(rule), overlay={"pattern": _NOT_STRIPPED}, says=says)
+    body = f"{_NOT_STRIPPED}[\\s\\S]{{{least - 2},}}{_NOT_STRIPPED}"
+    return Rule(_at(rule), overlay={"pattern": f"^[{_WHITESPACE}]*{body}[{_WHITESPACE}]*$"}, says=says)
 
-    # at least one character str.strip() keeps: an ECMA-262 class of everything but its whitespace
-    overlay = {"pattern": _NOT_STRIPPED} if least == 1 else None
-    return _per_value(rule, lambda values: min(map(len, map(str.strip, values))) >= least, bad, overlay,
-                      judged=(str,))
+
+_WHITESPACE = _NOT_STRIPPED[2:-1]
 
 
 @kind("min-items")
-def _min_items(rule: StrictRule) -> CompiledRule:
-    least = rule.options["min"]
-
-    def bad(value: Any) -> str | None:
-        if type(value) is list and len(value) < least:
-            return f"has {len(value)} item(s), at least {least} expected"
-        return None
-
-    overlay = {"minItems": least} if type(least) is int and least >= 0 else None
-    return _per_value(rule, lambda values: all(bad(v) is None for v in values), bad, overlay)
+def _min_items(rule: StrictRule) -> Rule:
+    return Rule(_at(rule), overlay={"minItems": rule.options["min"]})
 
 
 @kind("unique")
-def _unique(rule: StrictRule) -> CompiledRule:
-    patterns = _patterns(rule)
+def _unique(rule: StrictRule) -> Rule:
+    # Python, not uniqueItems: the finding points at each repeated item, not at the whole list
     key = rule.options.get("key")
+    patterns = [PointerPattern(p) for p in _at(rule)]
 
-    def gate(values: list[Any], ctx: Context) -> bool:
-        for value in values:
-            if type(value) is not list:
-                continue
-            if key is not None:
-                names = [i.get(key) for i in value if type(i) is dict]
-            else:
-                names = value
-            try:
-                if len(set(names)) != len(names):
-                    return False
-            except TypeError:  # unhashable items: look closer
-                return False
-        return True
-
-    def run(doc: Any, ctx: Context) -> list[Finding]:
-        if gate(_values_at(patterns, doc, ctx), ctx):
-            return []
+    def check(doc: Any, ctx: Context) -> list[Finding]:
         out = []
         for pattern in patterns:
             for parts, value in pattern.select(doc):
                 if type(value) is not list:
                     continue
-                seen: dict[Any, int] = {}
+                seen: dict[str, int] = {}
                 for i, item in enumerate(value):
                     if key is not None:
                         if type(item) is not dict or type(item.get(key)) is not str:
                             continue
-                        name = item[key]
-                        where = parts + (i, key)
+                        name, where = item[key], parts + (i, key)
+                    elif type(item) is str:
+                        name, where = item, parts + (i,)
                     else:
-                        if type(item) is not str:
-                            continue
-                        name = item
-                        where = parts + (i,)
+                        continue
                     if name in seen:
                         out.append((where, f"{name!r} already appears at index {seen[name]}"))
                     else:
                         seen[name] = i
         return out
 
-    # uniqueItems tells strings apart exactly as a set does, and only strings are compared without a key
-    return CompiledRule(run, tuple(p.pattern for p in patterns), gate, {"uniqueItems": True} if key is None else None)
+    return Rule(_at(rule), check=check)
 
 
 @kind("no-duplicate-keys")
-def _no_duplicate_keys(rule: StrictRule) -> CompiledRule:
-    def run(doc: Any, ctx: Context) -> list[Finding]:
+def _no_duplicate_keys(rule: StrictRule) -> Rule:
+    def check(doc: Any, ctx: Context) -> list[Finding]:
         if not ctx.duplicates:
             return []
         wanted = {id(obj): keys for obj, keys in ctx.duplicates}
@@ -556,81 +377,4 @@ def _no_duplicate_keys(rule: StrictRule) -> CompiledRule:
         out.sort(key=lambda f: [str(p) for p in f[0]])
         return out
 
-    return CompiledRule(run, (), lambda values, ctx: not ctx.duplicates)
-
-
-# What str.strip() removes (every c with chr(c).isspace()), as an ECMA-262 class; a test keeps it true.
-_NOT_STRIPPED = ("[^\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029"
-                 "\\u202f\\u205f\\u3000]")
-
-
-def overlay_at(pattern: str, leaf: dict[str, Any]) -> dict[str, Any] | None:
-    """A JSON Schema that applies ``leaf`` at every place ``pattern`` selects (objects' keys and
-    arrays' indices alike), or None where JSON Schema cannot say which places those are."""
-    schema: dict[str, Any] = leaf
-    for op, arg, _ in reversed(PointerPattern(pattern)._ops):
-        if op == _LITERAL:
-            step: dict[str, Any] = {"properties": {arg: schema}}
-            if arg.isdigit():
-                if arg != str(int(arg)) or int(arg) > 1000:
-                    return None
-                step["items"] = [True] * int(arg) + [schema]
-            schema = step
-        elif op == _ANY:
-            schema = {"additionalProperties": schema, "items": schema}
-        elif op == _PREFIX and not arg.isdigit():  # no array index starts with a non-digit
-            schema = {"patternProperties": {"^" + "".join("\\" + c if c in _ECMA_SYNTAX else c for c in arg): schema}}
-        else:
-            return None
-    return schema
-
-
-_ECMA_SYNTAX = set("\\^$.|?*+()[]{}/")
-_BY_NAME = ("properties", "patternProperties")
-# both bounds hold where the tighter one does
-_TIGHTEST: dict[str, Callable[[Any, Any], Any]] = {"minimum": max, "exclusiveMinimum": max, "minItems": max,
-                                                   "minLength": max, "maximum": min, "exclusiveMaximum": min}
-
-
-def merge_overlays(schemas: list[dict[str, Any]]) -> dict[str, Any]:
-    """One schema that holds where all of ``schemas`` (from ``overlay_at``) hold, with shared paths
-    merged, so a validator walks each place once instead of once per rule."""
-    merged: dict[str, Any] = {}
-    for schema in schemas:
-        merged = _merge(merged, schema)
-    return merged
-
-
-def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = dict(a)
-    for key, value in b.items():
-        if key not in out:
-            out[key] = value
-        elif key in _BY_NAME:
-            names = dict(out[key])
-            for name, sub in value.items():
-                names[name] = _merge(names[name], sub) if name in names else sub
-            out[key] = names
-        elif key in ("items", "additionalProperties") and type(out[key]) is dict and type(value) is dict:
-            out[key] = _merge(out[key], value)
-        elif key in _TIGHTEST and _is_number(out[key]) and _is_number(value):
-            out[key] = _TIGHTEST[key](out[key], value)
-        elif key == "uniqueItems" and type(value) is bool:
-            out[key] = out[key] is True or value
-        else:  # the same keyword twice (two bounds, positional items): both must hold
-            out.setdefault("allOf", []).append({key: value})
-    if "additionalProperties" in out and any(k in out for k in _BY_NAME):
-        # additionalProperties would skip the names properties and patternProperties list
-        every = out.pop("additionalProperties")
-        by_pattern = dict(out.get("patternProperties", {}))
-        by_pattern[""] = _merge(by_pattern[""], every) if "" in by_pattern else every
-        out["patternProperties"] = by_pattern
-    return out
-
-
-def compile_rule(rule: StrictRule) -> CompiledRule:
-    try:
-        factory = KINDS[rule.kind]
-    except KeyError:
-        raise ValueError(f"unknown strict rule kind {rule.kind!r}") from None
-    return factory(rule)
+    return Rule(check=check)

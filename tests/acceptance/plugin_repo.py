@@ -71,8 +71,8 @@ def test_the_validator_names_every_violation(woowup_validate):
         woowup_validate(json.dumps({"files": "a.csv", "stats": {}}))
     assert isinstance(info.value, AssertionError)
     message = str(info.value)
-    assert "/files: 'a.csv' is not of type 'array' [type]" in message
-    assert "/processingtime: 'processingtime' is a required property [required]" in message
+    assert '/files: "a.csv" is not of type "array" [type]' in message
+    assert '/processingtime: "processingtime" is a required property [required]' in message
 
 
 def test_the_connector_posts_its_record(woowup_api, woowup_mock):

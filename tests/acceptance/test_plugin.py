@@ -94,13 +94,13 @@ def test_a_failing_payload_shows_its_violations_not_a_traceback(repo: pytest.Pyt
     text = section(result, "out/documented-example.json")
     assert text.splitlines() == [
         "out/documented-example.json: invalid connectors.log-record payload (official profile): 3 errors",
-        "/stats/customers/per_branches/0/total_created: 'total_created' is a required property [required] "
+        "/stats/customers/per_branches/0/total_created: \"total_created\" is a required property [required] "
         "(line 10, column 5)",
         "    hint: rename created to total_created (the documented example uses the wrong key)",
-        "/stats/customers/per_branches/0/total_updated: 'total_updated' is a required property [required] "
+        "/stats/customers/per_branches/0/total_updated: \"total_updated\" is a required property [required] "
         "(line 10, column 5)",
         "    hint: rename updated to total_updated (the documented example uses the wrong key)",
-        "/stats/customers/per_branches/0/total_failed: 'total_failed' is a required property [required] "
+        "/stats/customers/per_branches/0/total_failed: \"total_failed\" is a required property [required] "
         "(line 10, column 5)",
         "    hint: rename failed to total_failed (the documented example uses the wrong key)",
     ]
@@ -113,7 +113,7 @@ def test_a_bad_jsonl_line_fails_alone_with_its_line_number(repo: pytest.Pytester
     result.assert_outcomes(passed=2, failed=2)
     revenue = section(result, "out/batch.jsonl:3")
     assert revenue.startswith("out/batch.jsonl line 3: invalid connectors.log-record payload (official profile): "
-                              "1 error\n/stats/purchases/total_revenue: 12345.67 is not of type 'integer' [type] "
+                              "1 error\n/stats/purchases/total_revenue: 12345.67 is not of type \"integer\" [type] "
                               "(line 3, column "), revenue
     assert "    hint: total_revenue is an integer" in revenue
     broken = section(result, "out/batch.jsonl:5")
@@ -129,7 +129,7 @@ def test_payload_contracts_route_files_to_their_contract(repo: pytest.Pytester) 
     result.assert_outcomes(passed=1, failed=1)
     text = section(result, "out/errors/record.json")
     assert text.startswith("out/errors/record.json: invalid apiv3.error payload (official profile): 3 errors\n")
-    assert "/payload: 'payload' is a required property [required] (line 1, column 1)" in text
+    assert "/payload: \"payload\" is a required property [required] (line 1, column 1)" in text
 
 
 def test_the_contract_option_changes_the_default_contract(repo: pytest.Pytester) -> None:
@@ -190,7 +190,7 @@ def test_a_failure_lists_the_warnings_after_the_errors(pytester: pytest.Pytester
     text = section(result, "both.json")
     assert text.splitlines()[0] == "both.json: invalid connectors.log-record payload (official profile): " \
                                    "1 error, 1 warning"
-    assert text.splitlines()[1].startswith("/files: 'files' is a required property [required]")
+    assert text.splitlines()[1].startswith("/files: \"files\" is a required property [required]")
     assert text.splitlines()[2].startswith("/processingtime: warning: ")
 
 
@@ -204,10 +204,10 @@ def test_junit_carries_the_violation_text_in_each_failure(repo: pytest.Pytester)
     assert failure is not None
     assert failure.get("message", "").startswith(
         "out/documented-example.json: invalid connectors.log-record payload (official profile): 3 errors")
-    assert "/stats/customers/per_branches/0/total_created: 'total_created' is a required property" in failure.text
+    assert "/stats/customers/per_branches/0/total_created: \"total_created\" is a required property" in failure.text
     assert "hint: rename created to total_created" in failure.text
     line = cases["out/batch.jsonl::line-3"].find("failure")
-    assert line is not None and "/stats/purchases/total_revenue: 12345.67 is not of type 'integer'" in line.text
+    assert line is not None and "/stats/purchases/total_revenue: 12345.67 is not of type \"integer\"" in line.text
     assert cases["out/daily-run.json::payload"].find("failure") is None
 
 
@@ -221,7 +221,7 @@ def test_xdist_gives_the_same_outcomes_as_a_serial_run(repo: pytest.Pytester) ->
     for run in (serial, parallel):
         text = run.stdout.str()
         assert "woowup-contract strict findings" in text and "out/batch.jsonl::line-4" in text, text
-        assert "/stats/purchases/total_revenue: 12345.67 is not of type 'integer'" in text
+        assert "/stats/purchases/total_revenue: 12345.67 is not of type \"integer\"" in text
 
 
 # -- the entry point ---------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_a_contracts_dir_adds_contracts_for_payload_files(repo: pytest.Pytester)
         "woowup_contracts_dir = my-contracts\n", encoding="utf-8")
     result = repo.runpytest("out")
     result.assert_outcomes(passed=1, failed=1)
-    assert "out/acks/no.json: invalid acme.ack payload (official profile): 1 error\n/ack: 'ack' is a required" \
+    assert "out/acks/no.json: invalid acme.ack payload (official profile): 1 error\n/ack: \"ack\" is a required" \
         in result.stdout.str()
     result.stdout.fnmatch_lines([f"woowup-contract {__version__}: contracts bundled + */my-contracts; *"])
 

@@ -60,9 +60,9 @@ def test_woowup_validate_takes_documents_text_and_paths(pytester: pytest.Pyteste
             lines = str(info.value).splitlines()
             assert lines[0] == "bad.json: invalid connectors.log-record payload (official profile): 3 errors"
             assert sorted(lines[1:]) == [
-                "/files: 'a.csv' is not of type 'array' [type] (line 1, column 11)",
-                "/processingtime: 'processingtime' is a required property [required] (line 1, column 1)",
-                "/stats: 'stats' is a required property [required] (line 1, column 1)",
+                '/files: "a.csv" is not of type "array" [type] (line 1, column 11)',
+                '/processingtime: "processingtime" is a required property [required] (line 1, column 1)',
+                '/stats: "stats" is a required property [required] (line 1, column 1)',
             ]
 
 
@@ -107,9 +107,9 @@ def test_a_failing_validation_points_at_the_test_line(pytester: pytest.Pytester)
         ">       woowup_validate(record)",
         "E       woowup_contract.plugin.PayloadInvalid: <document>: invalid connectors.log-record payload "
         "(official profile): 6 errors, 1 warning",
-        "E       /stats/purchases/total_created: 'total_created' is a required property [required]",
-        "E       /stats/purchases/per_branches: 'per_branches' is a required property [required]",
-        "E       /stats/purchases/total_revenue: 1.5 is not of type 'integer' [type]",
+        "E       /stats/purchases/total_created: \"total_created\" is a required property [required]",
+        "E       /stats/purchases/per_branches: \"per_branches\" is a required property [required]",
+        "E       /stats/purchases/total_revenue: 1.5 is not of type \"integer\" [type]",
         "E           hint: total_revenue is an integer*",
         "E       /processingtime: warning: processingtime should be an ISO-8601 date-time*",
         "test_a_failing_validation_points_at_the_test_line.py:3: PayloadInvalid",

@@ -20,7 +20,7 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from woowup_contract import Checker, load_registry
-from woowup_contract.draft7 import CompiledSchema
+from woowup_contract.engine import CompiledSchema
 from woowup_contract.rules import INT64_MAX
 from woowup_contract.strategies import (
     BRANCH_NAMES,

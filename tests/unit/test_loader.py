@@ -96,7 +96,7 @@ def test_every_bundled_contract_passes_the_meta_check() -> None:
 # (case, file text, needle on the reported line, message part)
 BROKEN = [
     ("invalid-yaml", PAYLOAD.replace("title: An order", "title: [An order"), "source:", "not valid YAML"),
-    ("wrong-type", PAYLOAD.replace("title: An order", "title: 3"), "title: 3", "/title: 3 is not of type 'string'"),
+    ("wrong-type", PAYLOAD.replace("title: An order", "title: 3"), "title: 3", '/title: 3 is not of type "string"'),
     ("unknown-rule-kind", PAYLOAD + textwrap.dedent("""\
         strict:
           - id: psychic
@@ -104,13 +104,13 @@ BROKEN = [
             severity: warning
             message: knows
             provenance: assumption
-        """), "kind: telepathy", "/strict/0/kind: 'telepathy' is not one of"),
+        """), "kind: telepathy", '/strict/0/kind: "telepathy" is not one of'),
     ("missing-example-provenance", PAYLOAD.replace("    provenance: assumption\n    where: here\n", "    where: here\n"),
-     "- name: ok", "/examples/0/provenance: 'provenance' is a required property"),
+     "- name: ok", '/examples/0/provenance: "provenance" is a required property'),
     ("missing-schema-provenance", PAYLOAD.replace("  provenance: assumption\n  dialect", "  dialect"),
-     "dialect: draft-07", "/schema/provenance: 'provenance' is a required property"),
+     "dialect: draft-07", '/schema/provenance: "provenance" is a required property'),
     ("unknown-provenance", PAYLOAD.replace("  provenance: assumption\n  dialect", "  provenance: hearsay\n  dialect"),
-     "provenance: hearsay", "/schema/provenance: 'hearsay' is not one of"),
+     "provenance: hearsay", '/schema/provenance: "hearsay" is not one of'),
     ("bad-hint-pattern", PAYLOAD + 'hints:\n  - when: {rule: pattern, value: "[unclosed"}\n    say: x\n',
      "[unclosed", "hint value is not a valid regular expression"),
     ("duplicate-key", PAYLOAD.replace("title: An order\n", "title: An order\ntitle: Another\n"),
@@ -141,9 +141,9 @@ BROKEN = [
     ("not-utf8", PAYLOAD.replace("An order", "Caf\udce9").encode("utf-8", "surrogateescape"), "title:",
      "not UTF-8 text"),
     ("schema-does-not-compile", PAYLOAD.replace("type: object", "type: objet"), "type: objet",
-     "schema: unknown type 'objet'"),
-    ("schema-pattern-does-not-compile", PAYLOAD.replace('"^[0-9]+$"', '"^[0-9+$"'), "type: object",
-     "is not a valid regular expression"),
+     'schema: /type: not valid draft-07: "objet" is not a draft-07 type'),
+    ("schema-pattern-does-not-compile", PAYLOAD.replace('"^[0-9]+$"', '"^[0-9+$"'), '"^[0-9+$"',
+     'schema: /properties/id/pattern: not valid draft-07: "^[0-9+$" is not a "regex"'),
     ("payload-with-an-endpoint", PAYLOAD + ENDPOINT[ENDPOINT.index("endpoint:"):], "format:", "/: "),
     ("unknown-member", PAYLOAD.replace("title: An order", "title: An order\ntitel: typo"), "titel: typo",
      "Additional properties are not allowed ('titel' was unexpected)"),

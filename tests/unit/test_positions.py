@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from woowup_contract.draft7 import parts_from_pointer
+from woowup_contract.pointers import parts_from_pointer
 from woowup_contract.positions import line_column, offset_of, offsets_of
 
 TEXT = """{

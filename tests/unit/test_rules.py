@@ -15,7 +15,9 @@ import pytest
 from woowup_contract.checker import Checker
 from woowup_contract.loader import Registry
 from woowup_contract.model import StrictRule
-from woowup_contract.rules import KINDS, Context, PointerPattern, compile_rule, parse_iso_datetime
+from woowup_contract.engine import CompiledSchema
+from woowup_contract.pointers import pointer_from_parts
+from woowup_contract.rules import KINDS, Context, PointerPattern, compile_rule, overlay_at, parse_iso_datetime
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -287,12 +289,14 @@ PATTERNS = ["/stats/*/total_*", "/stats/*/per_branches/*/total_*", "/stats/*/per
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
-def test_values_fast_path_matches_the_pointer_walk(record: dict[str, Any], pattern: str) -> None:
+def test_an_overlay_applies_where_the_pattern_selects(record: dict[str, Any], pattern: str) -> None:
+    """One meaning of a pointer pattern: the places the Python rules walk are the places the engine
+    applies an overlay (a false schema there fails exactly at each selected place)."""
     p = PointerPattern(pattern)
-    walked = list(p.select(record))
-    assert [json.dumps(v, sort_keys=True) for v in p.values(record)] == \
-        [json.dumps(v, sort_keys=True) for _, v in walked]
-    assert all(p.matches(parts) for parts, _ in walked)
+    walked = {pointer_from_parts(parts) for parts, _ in p.select(record)}
+    judged = {e.pointer for e in CompiledSchema(overlay_at(pattern, False)).errors(record)}  # type: ignore[arg-type]
+    assert judged == walked
+    assert all(p.matches(parts) for parts, _ in p.select(record))
 
 
 def test_pointer_pattern_selects_keys_and_indices(record: dict[str, Any]) -> None:
@@ -307,7 +311,13 @@ def test_pointer_pattern_selects_keys_and_indices(record: dict[str, Any]) -> Non
 
 
 def test_rules_run_without_a_checker_context(record: dict[str, Any]) -> None:
-    rule = StrictRule(id="neg", kind="minimum", severity="warning", message="m", provenance="assumption",
-                      options={"at": ["/stats/*/total_*"], "minimum": 0})
-    record["stats"]["branches"]["total_updated"] = -5
-    assert compile_rule(rule)(record, Context()) == [(("stats", "branches", "total_updated"), "-5 is less than 0")]
+    """An overlay kind is JSON Schema; a Python kind runs on a bare document and context."""
+    minimum = StrictRule(id="neg", kind="minimum", severity="warning", message="m", provenance="assumption",
+                         options={"at": ["/stats/*/total_*"], "minimum": 0})
+    assert compile_rule(minimum).overlay == {"minimum": 0} and compile_rule(minimum).check is None
+    when = StrictRule(id="when", kind="datetime", severity="warning", message="m", provenance="assumption",
+                      options={"at": ["/processingtime"]})
+    record["processingtime"] = "12/03/2019"
+    check = compile_rule(when).check
+    assert check is not None
+    assert check(record, Context()) == [(("processingtime",), "'12/03/2019' is not an ISO-8601 date-time with an offset")]

@@ -285,7 +285,7 @@ class _Runner:
             pointer = ""
             path = getattr(failure, "instance_path", None)
             if path:
-                from ..draft7 import pointer_from_parts
+                from ..pointers import pointer_from_parts
 
                 pointer = pointer_from_parts(tuple(path))
             title = getattr(failure, "title", "") or type(failure).__name__

@@ -8,7 +8,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from ..draft7 import ecma_regex
+from ..ecma import matcher, python_regex
 from ..model import StrictRule
 from ..rules import INT64_MAX, INT64_MIN
 from ._data import (
@@ -66,7 +66,7 @@ class _Builder:
             return self._array(node)
         if types == ("string",):
             assert node.pattern is not None
-            return st.from_regex(ecma_regex(node.pattern))
+            return st.from_regex(python_regex(node.pattern))
         return st.one_of([self.value(_retyped(node, t)) for t in types if not (t == "number" and "integer" in types)])
 
     # leaves: (width in bytes, decoder) --------------------------------------------------------
@@ -147,9 +147,9 @@ class _Builder:
         pattern = node.pattern
         if not _is_single_line(pattern):
             assert pattern is not None
-            rx = ecma_regex(pattern)
+            search = matcher(pattern)
             vocabulary = {"message": _MESSAGES, "code": _CODES}.get(name, ())
-            fits = tuple(v for v in vocabulary if rx.search(v))
+            fits = tuple(v for v in vocabulary if search(v))
             if not fits:
                 return None  # drawn with st.from_regex
             return 1, lambda b: fits[b[0] % len(fits)]

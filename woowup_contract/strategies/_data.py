@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..draft7 import LINE_TERMINATORS
+from ..ecma import LINE_TERMINATORS
 
 # -- realistic vocabulary ---------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from ..draft7 import pointer_from_parts
+from ..pointers import pointer_from_parts
 from ..loader import ContractError, Registry, UnknownContract, load_registry
 from ..model import Contract, Envelope, ExpectedViolation, StrictRule
 from ..rules import PointerPattern

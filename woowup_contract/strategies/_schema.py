@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from hypothesis.strategies import SearchStrategy
 
-from ..draft7 import pointer_from_parts
+from ..pointers import pointer_from_parts
 from ._values import StrategyError
 
 # -- schema → nodes ---------------------------------------------------------------------------------
