@@ -168,11 +168,14 @@ def schema_error(error: Any, originals: dict[str, str]) -> SchemaError:
             name = "dependencies"
     elif name == "falseSchema":
         name = "false"
-    elif name == "pattern":
-        message = f"{_shown(error.instance)} does not match {json.dumps(originals.get(kind.pattern, kind.pattern))}"
-    elif name == "backtrackLimitExceeded":
+    elif name in ("pattern", "backtrackLimitExceeded"):
+        pattern = json.dumps(originals.get(getattr(kind, "pattern", ""), getattr(kind, "pattern", "")))
+        if name == "backtrackLimitExceeded" or "backtracking" in message:
+            message = (f"{_shown(error.instance)}: {pattern} needs more than {BACKTRACK_LIMIT} backtracking steps "
+                       "to decide, so the value is refused (too much backtracking)")
+        else:
+            message = f"{_shown(error.instance)} does not match {pattern}"
         name = "pattern"
-        message = f"{_shown(error.instance)}: the pattern needs too much backtracking to decide ({kind.error})"
     elif name in ("oneOfNotValid", "oneOfMultipleValid"):
         name = "oneOf"
     elif name == "additionalProperties":
@@ -247,3 +250,59 @@ def _meta_error(error: SchemaError, raw: Any) -> SchemaError:
     if error.parts and error.parts[-1] == "type" and error.keyword == "anyOf":
         return SchemaError(error.parts, "type", f"{_shown(raw.instance)} is not a draft-07 type ({_TYPES})")
     return error
+
+
+# -- what lint says about a schema ---------------------------------------------------------------
+
+DRAFT7_KEYWORDS = frozenset({
+    "$schema", "$id", "$ref", "$comment", "title", "description", "default", "readOnly", "writeOnly", "examples",
+    "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength", "minLength", "pattern",
+    "additionalItems", "items", "maxItems", "minItems", "uniqueItems", "contains", "maxProperties", "minProperties",
+    "required", "additionalProperties", "definitions", "properties", "patternProperties", "dependencies",
+    "propertyNames", "const", "enum", "type", "format", "contentMediaType", "contentEncoding", "if", "then", "else",
+    "allOf", "anyOf", "oneOf", "not"})
+_ONE = ("additionalProperties", "additionalItems", "items", "contains", "propertyNames", "not", "if", "then", "else")
+_MANY = ("allOf", "anyOf", "oneOf", "items")
+_BY_NAME = ("properties", "patternProperties", "definitions", "dependencies")
+
+
+def subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, schema object) of the schema and each subschema draft-07 defines, in document order."""
+    stack = [(pointer, schema)]
+    while stack:
+        here, node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        yield here, node
+        found: list[tuple[str, Any]] = []
+        for key, value in node.items():
+            escaped = key.replace("~", "~0").replace("/", "~1")
+            if key in _MANY and isinstance(value, list):
+                found.extend((f"{here}/{escaped}/{i}", v) for i, v in enumerate(value))
+            elif key in _ONE:
+                found.append((f"{here}/{escaped}", value))
+            elif key in _BY_NAME and isinstance(value, dict):
+                found.extend((f"{here}/{escaped}/{n.replace('~', '~0').replace('/', '~1')}", v)
+                             for n, v in value.items())
+        stack.extend(reversed(found))
+
+
+def schema_notes(schema: Any) -> list[tuple[str, str]]:
+    """(pointer, what to know) for ``contracts lint``: keywords draft-07 does not define (every
+    validator ignores them: a typo such as ``requried`` checks nothing), a ``$schema`` of another
+    draft, and each ``format``, which the checker does not assert."""
+    notes = []
+    for pointer, node in subschemas(schema):
+        for key in node:
+            escaped = key.replace("~", "~0").replace("/", "~1")
+            if key not in DRAFT7_KEYWORDS:
+                notes.append((f"{pointer}/{escaped}", f"{key!r} is not a draft-07 keyword: it is ignored, it checks "
+                                                      "nothing"))
+        dialect = node.get("$schema")
+        if isinstance(dialect, str) and dialect.rstrip("#") != DRAFT7_META_SCHEMA.rstrip("#"):
+            notes.append((f"{pointer}/$schema", f"$schema {dialect!r} is not draft-07: the contract is judged as "
+                                                "draft-07"))
+        if isinstance(node.get("format"), str):
+            notes.append((f"{pointer}/format", f"format {node['format']!r} is not asserted (draft-07 leaves format "
+                                               "assertion optional; it is an annotation here)"))
+    return notes

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 
 from .checker import Checker
-from .loader import ContractError, Registry, bundled_contracts_dir, check_file, load_registry
+from .engine import schema_notes
+from .loader import ContractError, Registry, bundled_contracts_dir, check_file, line_for, load_registry, read_yaml
 from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Contract, Example
 
 
@@ -59,6 +60,8 @@ def lint(extra_dirs: Iterable[str], out: IO[str]) -> int:
         out.write(f"{len(broken)} problem(s) in contract files\n")
         return EXIT_USAGE
     registry = load_registry(extra_dirs)
+    for contract in registry:
+        write_schema_notes(contract, out)
     failures = 0
     examples = 0
     for contract in registry:
@@ -77,6 +80,20 @@ def lint(extra_dirs: Iterable[str], out: IO[str]) -> int:
     out.write(f"\n{len(registry.contracts)} contracts, {examples} documented examples, "
               f"{failures} not as pinned\n")
     return EXIT_OK if failures == 0 else EXIT_FAILED
+
+
+def write_schema_notes(contract: Contract, out: IO[str]) -> None:
+    """Warnings about a contract's schema that do not stop it from loading (unknown keywords, ...)."""
+    if contract.schema is None:
+        return
+    notes = schema_notes(contract.schema.document)
+    if not notes:
+        return
+    _, lines = read_yaml(contract.path, Path(contract.path).read_text(encoding="utf-8"))
+    for pointer, note in notes:
+        line = lines.get("/schema/document" + pointer + "#key") or line_for(lines, "/schema/document" + pointer)
+        kind = "note" if " is not asserted " in note else "warning"
+        out.write(f"{kind}: {contract.path}{f':{line}' if line else ''}: schema {pointer or '/'}: {note}\n")
 
 
 def drift_rows(registry: Registry) -> list[tuple[str, ...]]:

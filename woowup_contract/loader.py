@@ -110,6 +110,7 @@ def _to_python(loader: Any, node: yaml.Node, pointer: str, lines: dict[str, int]
             if key in out:
                 raise ContractError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
             child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
+            lines[child + "#key"] = key_node.start_mark.line + 1  # where a report about the member itself points
             out[key] = _to_python(loader, value_node, child, lines, path, active, count)
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -135,7 +136,8 @@ def read_yaml(path: str, text: str) -> tuple[Any, dict[str, int]]:
         loader.dispose()
 
 
-def _line_for(lines: Mapping[str, int], pointer: str) -> int | None:
+def line_for(lines: Mapping[str, int], pointer: str) -> int | None:
+    """The line of ``pointer`` in a contract file, or of its nearest located parent."""
     while True:
         if pointer in lines:
             return lines[pointer]
@@ -162,7 +164,7 @@ def meta_errors(data: Any, lines: Mapping[str, int], path: str) -> list[Contract
     for e in meta_schema().errors(data):
         pointer = e.pointer
         at = pointer + "/" + e.names[0].replace("~", "~0").replace("/", "~1") if len(e.names) == 1 else pointer
-        out.append(ContractError(path, _line_for(lines, at), f"{pointer or '/'}: {e.message}"))
+        out.append(ContractError(path, line_for(lines, at), f"{pointer or '/'}: {e.message}"))
     return out
 
 
@@ -247,7 +249,7 @@ def _semantic_errors(data: Mapping[str, Any], lines: Mapping[str, int], path: st
             pointer = "/schema/document" + e.pointer
             if len(e.names) == 1:
                 pointer += "/" + e.names[0].replace("~", "~0").replace("/", "~1")
-            errors.append(ContractError(path, _line_for(lines, pointer),
+            errors.append(ContractError(path, line_for(lines, pointer),
                                         f"schema: {e.pointer or '/'}: not valid draft-07: {e.message}"))
         if not errors and all(ref.startswith("#") for _, ref in refs_in(document)):
             # refs to other contracts are resolved once every directory is loaded (load_registry)
@@ -260,17 +262,17 @@ def _semantic_errors(data: Mapping[str, Any], lines: Mapping[str, int], path: st
             try:
                 re.compile(h["when"]["value"])
             except re.error as exc:
-                errors.append(ContractError(path, _line_for(lines, f"/hints/{i}/when/value"),
+                errors.append(ContractError(path, line_for(lines, f"/hints/{i}/when/value"),
                                             f"hint value is not a valid regular expression: {exc}"))
     if "endpoint" in data:
         e = data["endpoint"]
         statuses = {r["status"] for r in e["responses"]}
         choice = e["payload"]
         if choice == "request" and "request" not in e:
-            errors.append(ContractError(path, _line_for(lines, "/endpoint/payload"),
+            errors.append(ContractError(path, line_for(lines, "/endpoint/payload"),
                                         "payload is 'request' but the endpoint has no request body"))
         elif choice != "request" and choice not in statuses:
-            errors.append(ContractError(path, _line_for(lines, "/endpoint/payload"),
+            errors.append(ContractError(path, line_for(lines, "/endpoint/payload"),
                                         f"payload names status {choice} but no response has it"))
     return errors
 
@@ -278,7 +280,7 @@ def _semantic_errors(data: Mapping[str, Any], lines: Mapping[str, int], path: st
 def schema_error(path: str, lines: Mapping[str, int], exc: SchemaCompileError, at: str = "/schema/document"
                  ) -> ContractError:
     """A schema the engine refuses, at the line of what it points at (the ``$ref``, the keyword)."""
-    return ContractError(path, _line_for(lines, at + exc.pointer), f"schema: {exc.message}")
+    return ContractError(path, line_for(lines, at + exc.pointer), f"schema: {exc.message}")
 
 
 def load_file(path: str | os.PathLike[str], *, bundled: bool = False) -> Contract:
