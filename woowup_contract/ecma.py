@@ -4,8 +4,10 @@ jsonschema-rs reads a pattern as ECMA-262 (ASCII ``\\d \\w``, ECMA ``\\s``, ``$`
 very end, Python-only syntax such as ``(?i)`` or ``\\A`` refused) except for ``.``,
 which in its Rust engines matches ``\\r``, U+2028 and U+2029. ECMA's ``.`` matches no
 line terminator, and the official schema's ``^(.*)$`` relies on it to refuse a
-``"Palermo\\r"`` read from a CRLF file. ``for_engine`` rewrites that one construct;
-everything else is the engine's own reading.
+``"Palermo\\r"`` read from a CRLF file; ``\\b``/``\\B``, which look at Unicode word
+characters where ECMA looks at ASCII ones; and ``\\d \\w \\s`` in a pattern that needs the
+backtracking engine (lookaround, backreferences), which reads them as Unicode classes.
+``for_engine`` spells those constructs out; everything else is the engine's own reading.
 
 ``python_regex`` is for generating strings only (Hypothesis' ``from_regex`` needs a
 Python pattern); verdicts always come from the engine (``matcher``).
@@ -21,7 +23,8 @@ LINE_TERMINATORS = "\n\r\u2028\u2029"
 _NOT_TERMINATOR = "[^\\n\\r\\u2028\\u2029]"
 
 
-def _rewrite(pattern: str, dot: str, escapes: dict[str, str], end: str | None) -> str:
+def _rewrite(pattern: str, dot: str, escapes: dict[str, str], end: str | None,
+             outside: dict[str, str] | None = None) -> str:
     out: list[str] = []
     in_class = False
     i, n = 0, len(pattern)
@@ -29,7 +32,7 @@ def _rewrite(pattern: str, dot: str, escapes: dict[str, str], end: str | None) -
         ch = pattern[i]
         if ch == "\\" and i + 1 < n:
             nxt = pattern[i + 1]
-            rep = escapes.get(nxt)
+            rep = escapes.get(nxt) if in_class or outside is None or nxt not in outside else outside[nxt]
             if rep is None or (in_class and rep.startswith("[^")):  # a negated class cannot nest
                 out.append(pattern[i: i + 2])
             else:
@@ -52,9 +55,27 @@ def _rewrite(pattern: str, dot: str, escapes: dict[str, str], end: str | None) -
     return "".join(out)
 
 
+_WORD = "[A-Za-z0-9_]"
+# ECMA-262 WhiteSpace and LineTerminator: what its \s matches
+_SPACE = "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+# jsonschema-rs reads these as ECMA does in its linear engine, but not in the backtracking one
+# it takes for lookaround and backreferences: spelt out, they read the same in both.
+_CLASSES = {"d": "[0-9]", "D": "[^0-9]", "w": _WORD, "W": "[^A-Za-z0-9_]", "s": f"[{_SPACE}]", "S": f"[^{_SPACE}]"}
+# ECMA's \b and \B look at ASCII word characters (its \w); the Rust engines' at Unicode ones
+_BOUNDARIES = {
+    "b": f"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))",
+    "B": f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))",
+}
+
+
 def for_engine(pattern: str) -> str:
-    """The pattern jsonschema-rs must be given to read ``pattern`` as ECMA-262 does."""
-    return _rewrite(pattern, _NOT_TERMINATOR, {}, None) if "." in pattern else pattern
+    """The pattern jsonschema-rs must be given to read ``pattern`` as ECMA-262 does.
+
+    A negated class escape inside a class (``[\\Wa]``) stays as written: jsonschema-rs reads
+    it as ECMA does unless the pattern also needs lookaround or a backreference."""
+    if "." not in pattern and "\\" not in pattern:
+        return pattern
+    return _rewrite(pattern, _NOT_TERMINATOR, _CLASSES, None, _BOUNDARIES)
 
 
 def translate_patterns(schema: Any, originals: dict[str, str]) -> Any:
