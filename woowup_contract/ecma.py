@@ -15,6 +15,7 @@ Python pattern); verdicts always come from the engine (``matcher``).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Callable
 
@@ -111,6 +112,7 @@ def _engine(pattern: str, originals: dict[str, str]) -> str:
     return rewritten
 
 
+@functools.lru_cache(maxsize=256)
 def matcher(pattern: str) -> Callable[[str], bool]:
     """``search(text)`` with the checker's own reading of ``pattern`` (jsonschema-rs)."""
     import jsonschema_rs
