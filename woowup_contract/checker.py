@@ -77,7 +77,6 @@ class Checker:
         self.contract = registry.get(contract_id)
         self.profile = profile
         schema, self.envelope = target_schema(registry, self.contract)
-        self.schema = registry.compile(schema)
         embedded = list(registry.embedded_contracts(_target_body(registry, self.contract)))
         self._rules: list[_Strict] = []
         self._hints: list[_HintAt] = []
@@ -88,12 +87,13 @@ class Checker:
             self._hints.extend(_HintAt(h, PointerPattern(prefix + h.pointer) if h.pointer is not None else None,
                                        re.compile(h.value_matches) if h.value_matches is not None else None)
                                for h in contract.hints)
-        # allOf/i of the overlay is self._rules[i]'s: every place its patterns select, under its prefix
-        self._overlay: CompiledSchema | None = None
+        # One document for the engine: allOf/0 the schema, allOf/1/allOf/i the overlay of self._rules[i]
+        # (every place its patterns select, under its prefix), so a valid payload is judged in one call.
+        # The schema keeps its $id as an embedded resource: its references keep their scope.
         branches = [{"allOf": [overlay_at(s.prefix.pattern + p, s.rule.overlay) for p in s.rule.patterns]}
                     if s.rule.overlay is not None else True for s in self._rules]
-        if any(b is not True for b in branches):
-            self._overlay = CompiledSchema({"allOf": branches})
+        self._overlaid = any(b is not True for b in branches)
+        self.schema = registry.compile({"allOf": [schema, {"allOf": branches}]} if self._overlaid else schema)
         self._checks = [(i, s) for i, s in enumerate(self._rules) if s.rule.check is not None]
 
     # -- public API ------------------------------------------------------------------
@@ -128,20 +128,21 @@ class Checker:
             else:
                 form = "bare"
         out: list[Violation] = []
+        findings: dict[int, list[tuple[Parts, str]]] = {}
         if not self.schema.is_valid(document):
-            for error in self.schema.errors(document):
-                out.append(self._from_schema_error(error, document, prefix))
+            if not self._overlaid:
+                out.extend(self._from_schema_error(e, document, prefix) for e in self.schema.errors(document))
+            else:
+                for error, raw in self.schema.errors_with_paths(document):
+                    path = raw.schema_path
+                    if len(path) > 3 and path[1] == 1:  # the overlay of rule path[3]
+                        says = self._rules[path[3]].rule.says
+                        findings.setdefault(path[3], []).append(
+                            (error.parts, error.message if says is None else says(raw.instance)))
+                    else:
+                        out.append(self._from_schema_error(error, document, prefix))
         if not self._rules:
             return out, form
-        findings: dict[int, list[tuple[Parts, str]]] = {}
-        overlay = self._overlay
-        if overlay is not None and not overlay.is_valid(document):
-            for raw in overlay.iter_raw(document):
-                index = raw.schema_path[1]
-                error = overlay._error(raw)
-                says = self._rules[index].rule.says
-                findings.setdefault(index, []).append((error.parts, error.message if says is None
-                                                       else says(raw.instance)))
         if self._checks:
             ctx = Context(duplicates if type(duplicates) is list else list(duplicates))
             for index, strict in self._checks:

@@ -115,6 +115,15 @@ class CompiledSchema:
                                 f"nested more than {ERROR_DEPTH} levels deep: the validator reports no error "
                                 "inside a value this deep (the payload is invalid)")]
 
+    def errors_with_paths(self, instance: Any) -> list[tuple[SchemaError, Any]]:
+        """Each error with jsonschema-rs' own (its ``schema_path`` says which part of the schema failed)."""
+        try:
+            return [(self._error(e), e) for e in self.iter_raw(instance)]
+        except UnicodeEncodeError:
+            return self.errors_with_paths(without_surrogates(instance))
+        except ValueError:
+            return [(e, _NoPath()) for e in self.errors(instance)]
+
     def iter_raw(self, instance: Any) -> Iterator[Any]:
         """jsonschema-rs' own errors, for callers that need the schema path too."""
         return self._validator.iter_errors(instance)  # type: ignore[no-any-return]
@@ -140,6 +149,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # jsonschema-rs judges any depth (is_valid), but hands errors back only from shallower values
 ERROR_DEPTH = 250
+
+
+class _NoPath:
+    schema_path: list[Any] = []
+    instance: Any = None
 
 
 def _deep_point(instance: Any) -> Parts:
