@@ -85,6 +85,7 @@ class _State:
         if self.report is not None or self.problem is not None:
             return self.report
         from .endpoints import ConnectionProblem, Masker, Settings, parse_rate_limit, run_checks
+        from .endpoints._safety import default_rate
 
         try:
             registry = self.registry()
@@ -92,7 +93,8 @@ class _State:
                 if not self.api_key:
                     self.problem = "no API key for --woowup-base-url: pass --woowup-api-key or set WOOWUP_API_KEY"
                     return None
-                rate = parse_rate_limit(self.rate_limit) if self.rate_limit is not None else 60.0
+                rate = (parse_rate_limit(self.rate_limit) if self.rate_limit is not None
+                        else default_rate(str(self.base_url)))
                 settings = Settings(base_url=str(self.base_url), api_key=self.api_key, live=True,
                                     allow_writes=self.allow_writes, apiv3_base_url=self.apiv3_url,
                                     max_examples=self.max_examples or 10, seed=self.seed, rate_per_minute=rate,
@@ -247,11 +249,11 @@ class EndpointCheckItem(pytest.Item):
         if outcome.status == "failed":
             lines = [f"{self.operation}: {self.check} failed on {outcome.failures} of {outcome.requests} "
                      f"requests ({CHECKS[self.check]}), seed {report.settings.seed}"]
+            from .report import format_violation
+
             for finding in outcome.findings:
-                v = finding.violation
-                where = v.pointer or "(root)"
-                source = "" if finding.source == self.operation else f"{finding.source}: "
-                lines.append(f"  {source}{where}: {v.message}")
+                source = None if finding.source == self.operation else finding.source
+                lines.extend("  " + line for line in format_violation(finding.violation, source))
             raise EndpointCheckFailed("\n".join(lines))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
