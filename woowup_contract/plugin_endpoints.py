@@ -156,11 +156,33 @@ def pytest_configure(config: pytest.Config) -> None:
         if base_url is not None:  # against a live API that multiplies the request rate: refuse
             raise pytest.UsageError(f"woowup-contract: --woowup-endpoints against {base_url}: {why}")
         config.issue_config_time_warning(pytest.PytestConfigWarning(f"woowup-contract: {why}"), stacklevel=2)
+    if seed is None:
+        workerinput = getattr(config, "workerinput", None)
+        if workerinput is not None and SEED_KEY in workerinput:
+            seed = int(workerinput[SEED_KEY])  # an xdist worker: the controller's seed, the one in the header
+        else:
+            seed = secrets.randbelow(2**32)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "woowup_contract-endpoints-xdist")
     config.stash[STATE_KEY] = _State(
         base_url=base_url, api_key=api_key, contracts_dirs=[str(d) for d in dirs],
         allow_writes=bool(config.getoption("woowup_endpoints_allow_writes")), max_examples=max_examples,
-        seed=seed if seed is not None else secrets.randbelow(2**32), rate_limit=rate,
+        seed=seed, rate_limit=rate,
         apiv3_url=config.getoption("woowup_endpoints_apiv3_url"))
+
+
+SEED_KEY = "woowup_endpoints_seed"
+
+
+class _XdistHooks:
+    """Registered only where pytest-xdist is installed (its hook is unknown elsewhere): each
+    worker gets the controller's seed in its ``workerinput``, as pytest-randomly sends its own,
+    so the seed the header prints is the one every worker draws from."""
+
+    def pytest_configure_node(self, node: Any) -> None:
+        state = node.config.stash.get(STATE_KEY, None)
+        if state is not None:
+            node.workerinput[SEED_KEY] = state.seed
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
