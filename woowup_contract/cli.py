@@ -208,7 +208,7 @@ def open_output(path: str | None, default: IO[str]) -> IO[str]:
 
 def cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
     from .report import use_colour
-    from .validate import validate_paths
+    from .batch import validate_paths
 
     if not args.inputs:
         raise UsageError("no input given: name files, directories, globs, or - for stdin")
