@@ -16,7 +16,6 @@ import sys
 from typing import IO, Any, Callable, Sequence
 
 from . import __version__
-
 from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 FORMATS = ("text", "json", "junit", "github", "sarif")  # report.FORMATS, without importing the reporters
@@ -207,8 +206,8 @@ def open_output(path: str | None, default: IO[str]) -> IO[str]:
 
 
 def cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
-    from .report import use_colour
     from .batch import validate_paths
+    from .report import use_colour
 
     if not args.inputs:
         raise UsageError("no input given: name files, directories, globs, or - for stdin")

@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import pytest
 
@@ -511,11 +511,11 @@ class PayloadFile(pytest.File):
 
         from .sources import DEFAULT_MAX_BYTES, Payload, parse_raw, raw_lines, read_file
 
+        handle: IO[bytes] | None = None
         try:
             handle = open(path, "rb")  # noqa: SIM115 - closed below, after the generator is drained
         except OSError:
             items: Any = read_file(path)  # an error payload that says why
-            handle = None
         else:
             items = raw_lines(handle, path, DEFAULT_MAX_BYTES)
         seen: dict[str, int] = {}

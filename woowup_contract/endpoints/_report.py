@@ -26,12 +26,12 @@ def write_report(report: RunReport, fmt: str, stream: IO[str], *, verbosity: int
         _write_text(report, results, reporter, stream, quiet=verbosity < 0)
         return
     buffer = io.StringIO()
-    reporter = make_reporter(fmt, buffer, shared)
-    reporter.start()
+    shared_reporter = make_reporter(fmt, buffer, shared)
+    shared_reporter.start()
     for result in results:
         shared.summary.add(result)
-        reporter.add(result)
-    reporter.finish()
+        shared_reporter.add(result)
+    shared_reporter.finish()
     if fmt == "json":
         document = json.loads(buffer.getvalue())
         document.update(_run_facts(report))
