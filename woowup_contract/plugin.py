@@ -282,15 +282,18 @@ class _Matcher:
 
     def __init__(self, settings: Settings) -> None:
         flags = re.IGNORECASE if os.name == "nt" else 0
-        # a 'GLOB = CONTRACT' line selects its files too: naming their contract says they are payloads
+        # a 'GLOB = CONTRACT' line selects its files too: naming their contract says they are payloads;
+        # but --woowup-payloads replaces every ini selection (a run narrowed on purpose)
         origin = settings.origins.get("payload_contracts", "ini key woowup_payload_contracts")
+        by_option = settings.origins.get("payloads", "").startswith("option")
         self.globs: list[tuple[PayloadGlob, str]] = [
             *((g, settings.origins.get("payloads", "")) for g in settings.payload_globs),
-            *((g, origin) for g, _ in settings.payload_contracts)]
+            *(() if by_option else ((g, origin) for g, _ in settings.payload_contracts))]
         # one group per glob: the match says which glob selected the file
         self.selected = re.compile("|".join(f"({g.regex()})" for g, _ in self.globs),
                                    flags) if self.globs else None
         self.mapping = [(re.compile(g.regex(), flags), c) for g, c in settings.payload_contracts]
+        self._mapping_offset = None if by_option else len(settings.payload_globs)
         self.default = settings.contract
         self.used: set[int] = set()  # indexes of the globs that selected a collected file
 
@@ -303,10 +306,13 @@ class _Matcher:
         if match is None:
             return None
         self.used.add((match.lastindex or 1) - 1)
-        for rx, contract in self.mapping:
+        found = None
+        for index, (rx, contract) in enumerate(self.mapping):
             if rx.fullmatch(path):
-                return contract
-        return self.default
+                if self._mapping_offset is not None:  # its glob selected a file, whichever group matched
+                    self.used.add(self._mapping_offset + index)
+                found = found or contract
+        return found or self.default
 
 
 # -- per-run state -----------------------------------------------------------------
