@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "validate", parents=[common, talk], help="validate payload files, folders, JSONL or stdin",
         description="Validate payloads against a contract. Inputs: files, directories (recursive: *.json, *.jsonl, "
-                    "*.ndjson), globs, or - for stdin. JSONL/NDJSON holds one payload per line.",
+                    "*.ndjson in any case, without generate's *.expected.json labels), globs, or - for stdin. "
+                    "JSONL/NDJSON holds one payload per line.",
         epilog="Exit codes: 0 all valid (warnings allowed unless --strict), 1 a payload is invalid or unparseable, "
                "2 usage error (unknown contract, no input matched, missing or unreadable path).",
     )

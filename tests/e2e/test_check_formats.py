@@ -42,3 +42,14 @@ def test_check_writes_github_annotations_and_sarif(capsys: pytest.CaptureFixture
         results = log["runs"][0]["results"]
         assert {r["ruleId"] for r in results} == {"response_schema_conformance"}, results
         assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "GET%20/v1/logs"
+
+
+def test_check_quiet_keeps_the_failures_and_the_closing_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeApi(defects={"wrong-types"}) as api:
+        code, out, err = cli(capsys, "check", "--base-url", api.base_url, "--api-key", api.api_key, *FAST, "-q")
+    assert code == 1, err
+    lines = out.splitlines()
+    assert not any(ln.startswith(("woowup-contract check:", "OPERATION")) for ln in lines), out
+    assert lines[0].startswith("GET /v1/logs: ") and "[response_schema_conformance]" in lines[0], out
+    assert any(" passed, 1 failed, " in ln for ln in lines[-1:]), out
+    assert "hint" not in out and err == ""
