@@ -430,9 +430,12 @@ def _shown(config: pytest.Config, pattern: PayloadGlob) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    """What a run needs to be reproduced; nothing in a project that does not use the plugin."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or not (state.settings.active or state.settings.base_url):
+        return []
     from . import __version__
 
-    state = _state(config)
     settings = state.settings
     contracts = state.registry.describe() if settings.active else "bundled"
     lines = [f"woowup-contract {__version__}: contracts {contracts}; contract {settings.contract}; "

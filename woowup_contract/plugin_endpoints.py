@@ -125,7 +125,12 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     import secrets
 
+    from .endpoints import missing_check_extra
     from .plugin import settings_of
+
+    missing = missing_check_extra()
+    if missing:
+        raise pytest.UsageError(f"woowup-contract: --woowup-endpoints: {missing}")
 
     # option, ini key or environment, as the main plugin resolved them
     main = settings_of(config)

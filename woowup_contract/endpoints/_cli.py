@@ -9,7 +9,7 @@ import urllib.parse
 from typing import IO, TYPE_CHECKING
 
 from ..model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
-from ._model import TOOL, ConnectionProblem, Settings
+from ._model import TOOL, ConnectionProblem, Settings, missing_check_extra
 from ._report import TerminalProgress, write_report
 from ._runner import embedded_mock, run_checks
 from ._safety import DEFAULT_LIVE_RATE, MaskedStream, Masker, parse_rate_limit
@@ -46,6 +46,9 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     """``woowup-contract check``: exit 0 all pass, 1 a check failed, 2 usage or connection error."""
     from ..cli import registry_from
 
+    missing = missing_check_extra()
+    if missing:
+        raise UsageError(missing)
     key = args.api_key if args.api_key is not None else os.environ.get("WOOWUP_API_KEY")
     mask = Masker(key)
     err = MaskedStream(sys.stderr, mask)
