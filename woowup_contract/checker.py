@@ -283,13 +283,13 @@ def _compiled_verdict(schema: Any) -> Callable[[Any], bool] | None:
         validator = jsonschema_rs.Draft7Validator(translated, validate_formats=False)
     except Exception:
         return None
-    return validator.is_valid  # type: ignore[no-any-return]
+    return validator.is_valid
 
 
 def _get(document: Any, parts: Parts) -> Any:
     for part in parts:
         if type(document) is dict:
-            document = document.get(part, _MISSING)  # type: ignore[arg-type]
+            document = document.get(part, _MISSING)
         elif type(document) is list and type(part) is int and part < len(document):
             document = document[part]
         else:

@@ -798,7 +798,7 @@ def make_session(base_url: str, api_key: str | None) -> requests.Session:
                 self.auth = _BearerKey(api_key)
 
         def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-                    ) -> requests.Response:  # type: ignore[override]
+                    ) -> requests.Response:
             text = url.decode() if isinstance(url, bytes) else url
             if "://" not in text:
                 text = self.base_url + "/" + text.lstrip("/")

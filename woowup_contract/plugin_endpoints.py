@@ -224,7 +224,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.add_marker(pytest.mark.xdist_group("woowup-endpoints"))  # one run with --dist loadgroup
         added.append(item)
     # reported like collected items, so "collected N items" counts them
-    config.hook.pytest_collectreport(report=pytest.CollectReport(root.nodeid, "passed", None, added))
+    result: list[pytest.Item | pytest.Collector] = list(added)
+    config.hook.pytest_collectreport(report=pytest.CollectReport(root.nodeid, "passed", None, result))
     items.extend(added)
 
 

@@ -205,7 +205,7 @@ def compile_selector(patterns: list[str]) -> Callable[[Any], list[list[Any]]]:
     _emit(root, 0, 1, lines, namespace)
     lines.append("    return [" + ", ".join(f"r{i}" for i in range(len(patterns))) + "]")
     exec(compile("\n".join(lines), f"<selector {patterns!r}>", "exec"), namespace)
-    return namespace["select"]  # type: ignore[no-any-return]
+    return namespace["select"]
 
 
 _MISSING_VALUE = object()

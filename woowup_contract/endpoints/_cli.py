@@ -82,7 +82,7 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
         progress.enabled = False
     # anything a library prints while the run goes on (warnings, say) is masked too
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = MaskedStream(saved[0], mask), MaskedStream(saved[1], mask)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = MaskedStream(saved[0], mask), MaskedStream(saved[1], mask)
     try:
         report = run_checks(registry, settings, target=target, progress=progress)
     except ConnectionProblem as exc:
