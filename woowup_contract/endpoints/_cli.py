@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 import urllib.parse
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from ..model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from ._model import TOOL, ConnectionProblem, Settings, missing_check_extra
@@ -76,7 +76,7 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
 
     mask = Masker(settings.api_key, args.api_key)
     err.mask = mask
-    progress = TerminalProgress(err)
+    progress = TerminalProgress(cast(IO[str], err))  # a text stream in all but name
     verbosity = getattr(args, "verbosity", 0)
     if verbosity < 0:
         progress.enabled = False
@@ -106,7 +106,8 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
     stream = open_output(args.output, out)
     colour = args.output is None and use_colour(out, getattr(args, "no_color", False))
     try:
-        write_report(report, args.format, MaskedStream(stream, mask), verbosity=verbosity, colour=colour)
+        write_report(report, args.format, cast(IO[str], MaskedStream(stream, mask)), verbosity=verbosity,
+                     colour=colour)
     finally:
         if stream is not out:
             stream.close()
