@@ -85,7 +85,7 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
 def translate_schema_patterns(schema: Any, *, end_of_input: str) -> Any:
     """A copy of ``schema`` with every ``pattern`` / ``patternProperties`` key translated."""
     if isinstance(schema, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in schema.items():
             if key == "pattern" and isinstance(value, str):
                 out[key] = translate_ecma(value, end_of_input=end_of_input)
