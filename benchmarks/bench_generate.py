@@ -88,7 +88,7 @@ def run(examples: int = 500, rounds: int = 3, seed: int = 1) -> dict[str, Any]:
     rates: dict[str, list[float]] = {name: [] for name in sides}
     counts: dict[str, list[tuple[int, int]]] = {name: [] for name in sides}
     sizes: dict[str, list[int]] = {name: [] for name in sides}
-    for name, (strategy, pick) in sides.items():  # warm-up: schema compilation, caches
+    for strategy, pick in sides.values():  # warm-up: schema compilation, caches
         _collect(strategy, 20, seed, pick)
     for r in range(rounds):
         for name, (strategy, pick) in sides.items():

@@ -1,5 +1,9 @@
 """Shared fixtures: the CLI run as a real subprocess, the bundled registry, sample records.
 
+The suite runs under one Hypothesis profile, ``woowup-suite``: derandomized (the same
+examples on every run and every xdist worker), no example database, and none of the
+timing health checks that a loaded 2-core machine trips without anything being wrong.
+
 ``run_cli`` follows check-jsonschema's acceptance ``run_line``: every run's
 captured output goes into the assertion message, so a failing test shows
 what the command actually printed.
@@ -17,8 +21,19 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from woowup_contract.loader import Registry, load_registry
+
+settings.register_profile(
+    "woowup-suite",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
+settings.load_profile("woowup-suite")
 
 SCRIPT = Path(sys.executable).parent / "woowup-contract"
 
@@ -156,3 +171,22 @@ def payload_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+
+
+
+@pytest.fixture
+def python_json_error() -> Callable[[str], tuple[str, int, int]]:
+    """``python_json_error(text)`` → what the running Python's ``json`` says about ``text``
+    (message, line, column): CPython's words and columns change between versions, so a test
+    that shows them derives them instead of pinning one version's."""
+
+    def error(text: str) -> tuple[str, int, int]:
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            return exc.msg, exc.lineno, exc.colno
+        raise AssertionError(f"{text!r} parses")
+
+    return error

@@ -30,11 +30,18 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .checker import Checker
-    from .loader import ContractError, Registry, UnknownContract, load_registry
-    from .model import Contract, Result, Violation
-    from .api import validate
-    from .sources import Payload, payload_from_text, read_file
+    from .api import validate as validate
+    from .checker import Checker as Checker
+    from .loader import ContractError as ContractError
+    from .loader import Registry as Registry
+    from .loader import UnknownContract as UnknownContract
+    from .loader import load_registry as load_registry
+    from .model import Contract as Contract
+    from .model import Result as Result
+    from .model import Violation as Violation
+    from .sources import Payload as Payload
+    from .sources import payload_from_text as payload_from_text
+    from .sources import read_file as read_file
 
 
 def __getattr__(name: str) -> Any:

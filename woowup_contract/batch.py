@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections import deque
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import IO, Any, Iterable, Iterator, Literal, Sequence
 
 from .checker import Checker
 from .loader import Registry
@@ -160,7 +160,7 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
     if not head and unmatched:
         raise UsageError("no input matched: " + ", ".join(unmatched))
     files = itertools.chain(head, walk)
-    profile = "strict" if strict else "official"
+    profile: Literal["official", "strict"] = "strict" if strict else "official"
     checker = Checker(registry, contract, profile=profile)
     report = Report(contract=contract, profile=profile)
     reporter = make_reporter(fmt, stream, report, verbosity=verbosity, paint=ansi if colour else plain)

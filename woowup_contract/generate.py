@@ -42,7 +42,7 @@ def collect(strategy: Any, count: int, seed: int) -> list[Any]:
                   derandomize=False, print_blob=False, report_multiple_bugs=False)
         @given(strategy)
         def draw(value: Any) -> None:
-            batch.append(value)
+            batch.append(value)  # noqa: B023 -- called right below, in this iteration
 
         draw()
         values.extend(batch[:wanted])

@@ -161,8 +161,8 @@ def show_contract(registry: Registry, contract: Contract, fmt: str, out: IO[str]
             w(f"    {v.pointer or '(root)'} [{v.rule}]\n")
     for d in contract.drift:
         w(f"  drift {d.id}: {d.field}: the page says {d.documented}; {d.official} → {d.resolution}\n")
-    for r in contract.strict:
-        w(f"  strict {r.id} ({r.kind}, {r.severity}, {r.provenance}): {r.message}\n")
+    for rule in contract.strict:
+        w(f"  strict {rule.id} ({rule.kind}, {rule.severity}, {rule.provenance}): {rule.message}\n")
     for h in contract.hints:
         cond = ", ".join(f"{k}={v!r}" for k, v in (("rule", h.rule), ("pointer", h.pointer),
                                                     ("sibling", h.sibling), ("value", h.value_matches)) if v)

@@ -440,9 +440,12 @@ def _shown(config: pytest.Config, pattern: PayloadGlob) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    """What a run needs to be reproduced; nothing in a project that does not use the plugin."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or not (state.settings.active or state.settings.base_url):
+        return []
     from . import __version__
 
-    state = _state(config)
     settings = state.settings
     contracts = state.registry.describe() if settings.active else "bundled"
     lines = [f"woowup-contract {__version__}: contracts {contracts}; contract {settings.contract}; "
@@ -795,7 +798,7 @@ def make_session(base_url: str, api_key: str | None) -> requests.Session:
                 self.auth = _BearerKey(api_key)
 
         def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-                    ) -> requests.Response:  # type: ignore[override]
+                    ) -> requests.Response:
             text = url.decode() if isinstance(url, bytes) else url
             if "://" not in text:
                 text = self.base_url + "/" + text.lstrip("/")

@@ -127,7 +127,12 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     import secrets
 
+    from .endpoints import missing_check_extra
     from .plugin import settings_of
+
+    missing = missing_check_extra()
+    if missing:
+        raise pytest.UsageError(f"woowup-contract: --woowup-endpoints: {missing}")
 
     # option, ini key or environment, as the main plugin resolved them
     main = settings_of(config)
@@ -219,7 +224,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.add_marker(pytest.mark.xdist_group("woowup-endpoints"))  # one run with --dist loadgroup
         added.append(item)
     # reported like collected items, so "collected N items" counts them
-    config.hook.pytest_collectreport(report=pytest.CollectReport(root.nodeid, "passed", None, added))
+    result: list[pytest.Item | pytest.Collector] = list(added)
+    config.hook.pytest_collectreport(report=pytest.CollectReport(root.nodeid, "passed", None, result))
     items.extend(added)
 
 

@@ -124,7 +124,7 @@ class Reporter(ABC):
         self.stream = stream
         self.report = report
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 -- an optional hook: most reporters need no start
         """Called once before the first result."""
 
     @abstractmethod

@@ -50,6 +50,10 @@ class ParseFailure(ValueError):
         self.hint = hint
 
 
+# Every Python words it the same and puts it at the bracket after the comma.
+TRAILING_COMMA = "trailing comma (JSON allows none before } or ])"
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -80,18 +84,29 @@ def parse_json(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
     try:
         return json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant), duplicates
     except json.JSONDecodeError as exc:
-        message = exc.msg
-        if message.startswith(("Expecting property name", "Expecting value")) and _trailing_comma(text, exc.pos):
-            message = "trailing comma (JSON allows none before } or ])"
+        message, line, column = exc.msg, exc.lineno, exc.colno
+        if message.startswith("Illegal trailing comma"):  # Python 3.13+: at the comma; older: at the bracket
+            from .positions import line_column
+
+            line, column = line_column(text, _after_blanks(text, exc.pos + 1))
+            message = TRAILING_COMMA
+        elif message.startswith(("Expecting property name", "Expecting value")) and _trailing_comma(text, exc.pos):
+            message = TRAILING_COMMA
         hint = None
         if message == "Extra data" and "\n" in text[:exc.pos]:
             hint = "this looks like JSONL, one payload per line: name the file .jsonl or .ndjson"
-        raise ParseFailure(f"invalid JSON: {message}", exc.lineno, exc.colno, hint) from None
+        raise ParseFailure(f"invalid JSON: {message}", line, column, hint) from None
     except ValueError as exc:  # NaN / Infinity
         line, column = _constant_position(text)
         raise ParseFailure(f"invalid JSON: {exc} (NaN and Infinity are not JSON numbers)", line, column) from None
     except RecursionError:
         raise ParseFailure("invalid JSON: nesting too deep to parse") from None
+
+
+def _after_blanks(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
 
 
 def _trailing_comma(text: str, pos: int) -> bool:

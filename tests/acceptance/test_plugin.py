@@ -346,12 +346,15 @@ def test_the_header_says_what_a_run_needs_to_be_reproduced(repo: pytest.Pytester
     assert "user:pw" not in result.stdout.str()
 
 
-def test_the_header_of_a_project_without_settings_is_one_line(pytester: pytest.Pytester) -> None:
+def test_a_project_without_settings_sees_nothing_of_the_plugin(pytester: pytest.Pytester) -> None:
+    """Installed is not configured: another project's output is the same with or without the package."""
     pytester.makepyfile("def test_nothing(): pass")
-    result = pytester.runpytest()
-    result.assert_outcomes(passed=1)
-    assert [ln for ln in result.outlines if ln.startswith("woowup-contract")] == [
-        f"woowup-contract {__version__}: contracts bundled; contract connectors.log-record; profile official"]
+    for args in ((), ("--hypothesis-seed", "4242")):
+        result = pytester.runpytest(*args)
+        result.assert_outcomes(passed=1)
+        # pytest's own "plugins:" line lists every installed plugin; nothing else may name us
+        ours = [ln for ln in result.outlines if "woowup" in ln.lower() and not ln.startswith("plugins:")]
+        assert ours == [], result.stdout.str()
 
 
 def test_payload_files_outside_what_pytest_collects_are_a_warning(repo: pytest.Pytester) -> None:

@@ -78,7 +78,9 @@ def test_a_broken_server_fails_the_check_that_names_its_defect(
 
 
 def test_a_server_accepting_invalid_input_fails_negative_data_rejection() -> None:
-    report, api, said = _report({"accept-invalid"}, "--allow-writes")
+    # 5 examples find the defect on some schemathesis versions and miss it on others (4.30);
+    # 15 find it on every supported one, the seed keeps the requests the same on each run
+    report, api, said = _report({"accept-invalid"}, "--allow-writes", "--max-examples", "15")
     failed = _failed(report)
     for operation in ("GET /v1/logs", "GET /apiv3/stats", "POST /v1/log"):
         assert (operation, "negative_data_rejection") in failed, said

@@ -18,15 +18,15 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def test_without_the_option_no_endpoint_item_is_added(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(*PLUGIN, "--collect-only", "-q")
+    result = project.runpytest_inprocess(*PLUGIN, "--collect-only", "-q")
     result.assert_outcomes()
     assert "woowup-endpoints" not in result.stdout.str()
     assert "1 test collected" in result.stdout.str()
 
 
 def test_the_items_pass_against_the_embedded_mock(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-max-examples", "3",
-                                          "--woowup-endpoints-seed", "1", "-v")
+    result = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-max-examples", "3",
+                                         "--woowup-endpoints-seed", "1", "-v")
     result.assert_outcomes(passed=23)
     result.stdout.fnmatch_lines([
         "woowup-endpoints: the embedded mock (writes allowed), seed 1*",
@@ -37,8 +37,8 @@ def test_the_items_pass_against_the_embedded_mock(project: pytest.Pytester) -> N
 
 
 def test_items_can_be_selected_by_check_name_and_marker(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "-m", "woowup_endpoints",
-                                          "-k", "auth_enforced", "--collect-only", "-q")
+    result = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "-m", "woowup_endpoints",
+                                         "-k", "auth_enforced", "--collect-only", "-q")
     result.stdout.fnmatch_lines([
         "woowup-endpoints::GET /apiv3/stats::auth_enforced",
         "woowup-endpoints::GET /v1/logs::auth_enforced",
@@ -52,9 +52,9 @@ def test_a_broken_live_server_fails_its_items_read_only_and_masked(project: pyte
     with FakeApi(api_key=KEY, defects={"ignore-auth", "echo-key", "wrong-types"}) as api:
         monkeypatch.setenv("WOOWUP_BASE_URL", api.base_url)
         monkeypatch.setenv("WOOWUP_API_KEY", KEY)
-        result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-max-examples", "3",
-                                              "--woowup-endpoints-seed", "1", "--woowup-endpoints-rate-limit", "none",
-                                              "-rfs")
+        result = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-max-examples", "3",
+                                             "--woowup-endpoints-seed", "1", "--woowup-endpoints-rate-limit", "none",
+                                             "-rfs")
         methods = api.methods_seen()
     # 2 GET operations x 7 checks, minus 3 failing; 8 POST items skipped (read-only); the project's own test
     result.assert_outcomes(passed=12, failed=3, skipped=8)
@@ -75,9 +75,9 @@ def test_deselected_operations_are_not_exercised(project: pytest.Pytester, monke
     with FakeApi(api_key=KEY) as api:
         monkeypatch.setenv("WOOWUP_BASE_URL", api.base_url)
         monkeypatch.setenv("WOOWUP_API_KEY", KEY)
-        result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-max-examples", "3",
-                                              "--woowup-endpoints-seed", "1", "--woowup-endpoints-rate-limit", "none",
-                                              "-k", "logs")
+        result = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-max-examples", "3",
+                                             "--woowup-endpoints-seed", "1", "--woowup-endpoints-rate-limit", "none",
+                                             "-k", "logs")
         paths = {r.path for r in api.requests}
     result.assert_outcomes(passed=7, deselected=16)
     assert paths == {"/v1/logs"}, paths
@@ -89,21 +89,22 @@ def test_xdist_without_loadgroup_is_refused_against_a_live_api(project: pytest.P
     with FakeApi(api_key=KEY) as api:
         monkeypatch.setenv("WOOWUP_BASE_URL", api.base_url)
         monkeypatch.setenv("WOOWUP_API_KEY", KEY)
-        refused = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "-n", "2")
+        refused = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "-n", "2")
         assert refused.ret == pytest.ExitCode.USAGE_ERROR
         refused.stderr.fnmatch_lines(["*woowup-contract: --woowup-endpoints against http://127.0.0.1:*: under "
                                       "pytest-xdist, every worker *add --dist loadgroup*"])
         assert not api.requests
-        grouped = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "-n", "2", "--dist", "loadgroup",
-                                               "--woowup-endpoints-max-examples", "2", "--woowup-endpoints-seed", "1",
-                                               "--woowup-endpoints-rate-limit", "none", "-k", "stats or own")
+        grouped = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "-n", "2", "--dist", "loadgroup",
+                                              "--woowup-endpoints-max-examples", "2", "--woowup-endpoints-seed", "1",
+                                              "--woowup-endpoints-rate-limit", "none", "-k", "stats or own")
     grouped.assert_outcomes(passed=8)
     assert KEY not in grouped.stdout.str() + refused.stderr.str()
 
 
 def test_xdist_without_loadgroup_on_the_mock_warns(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "-n", "2", "--woowup-endpoints-max-examples",
-                                          "2", "--woowup-endpoints-seed", "1", "-k", "stats")
+    """The warning is the controller's, for any --dist but loadgroup; one worker is enough to see it."""
+    result = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "-n", "1", "--woowup-endpoints-max-examples",
+                                         "2", "--woowup-endpoints-seed", "1", "-k", "stats")
     result.assert_outcomes(passed=7, warnings=1)
     result.stdout.fnmatch_lines(["*PytestConfigWarning: woowup-contract: under pytest-xdist*--dist loadgroup*"])
 
@@ -112,7 +113,7 @@ def test_an_unreachable_target_fails_every_item_with_one_clear_reason(project: p
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WOOWUP_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("WOOWUP_API_KEY", KEY)
-    result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "-k", "GET and not_a_server_error")
+    result = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "-k", "GET and not_a_server_error")
     result.assert_outcomes(failed=2, deselected=21)
     result.stdout.fnmatch_lines(["*the endpoint checks could not run: cannot connect to http://127.0.0.1:9: "
                                  "connection refused*"])
@@ -120,6 +121,6 @@ def test_an_unreachable_target_fails_every_item_with_one_clear_reason(project: p
 
 
 def test_a_bad_rate_limit_is_a_usage_error(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-rate-limit", "lots")
+    result = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "--woowup-endpoints-rate-limit", "lots")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*woowup-contract: --rate-limit: expected N/min*"])

@@ -144,3 +144,40 @@ def test_the_plan_names_every_check_and_skips_writes_when_read_only() -> None:
     writes = planned_checks(registry, Settings(base_url="https://x.example", api_key="k", live=True,
                                                allow_writes=True))
     assert [reason for _, _, reason in writes] == [""] * len(writes)
+
+
+# -- without the check extra -------------------------------------------------------------------
+
+
+@pytest.fixture
+def without_schemathesis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in an environment where ``woowup-contract`` was installed without ``[check]``."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None):  # type: ignore[no-untyped-def]
+        return None if name.split(".")[0] == "schemathesis" else real(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_check_without_the_extra_says_how_to_get_it(without_schemathesis: None,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from woowup_contract.cli import main
+
+    assert main(["check"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "the endpoint checks need schemathesis" in err
+    assert "python -m pip install 'woowup-contract[check]'" in err
+    assert "Traceback" not in err
+
+
+def test_woowup_endpoints_without_the_extra_is_a_usage_error(without_schemathesis: None,
+                                                             pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest_inprocess("--woowup-endpoints")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: woowup-contract: --woowup-endpoints: the endpoint checks need "
+                                 "schemathesis*woowup-contract[[]check[]]*"])

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -70,20 +71,27 @@ def test_empty_text(text: str) -> None:
         parse_json(text)
 
 
-@pytest.mark.parametrize(("text", "message", "line", "column"), [
-    ('{"a": 1,}', "trailing comma", 1, 9),
-    ('[1, 2,\n]', "trailing comma", 2, 1),
-    ('{"a": 1\n"b": 2}', "Expecting ',' delimiter", 2, 1),
-    ("{'a': 1}", "Expecting property name enclosed in double quotes", 1, 2),
-    ('{"a": tru}', "Expecting value", 1, 7),
-    ('{"a": 1} {"b": 2}', "Extra data", 1, 10),
-    ('{"a": "tab\there"}', "Invalid control character", 1, 11),
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ('{"a": 1,}', 1, 9),
+    ('[1, 2,\n]', 2, 1),
+    ('{"a": [1,\n\t ]}', 2, 3),
 ])
-def test_malformed_json_says_what_and_where(text: str, message: str, line: int, column: int) -> None:
+def test_a_trailing_comma_is_named_and_placed_the_same_on_every_python(text: str, line: int, column: int) -> None:
+    """Python 3.13 words it differently and places it at the comma; the report stays the same."""
     with pytest.raises(ParseFailure) as info:
         parse_json(text)
-    assert message in info.value.message
-    assert info.value.message.startswith("invalid JSON: ")
+    assert info.value.message == "invalid JSON: trailing comma (JSON allows none before } or ])"
+    assert (info.value.line, info.value.column) == (line, column)
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 1\n"b": 2}', "{'a': 1}", '{"a": tru}', '{"a": 1} {"b": 2}', '{"a": "tab\there"}',
+])
+def test_malformed_json_says_what_and_where(text: str, python_json_error: Callable[[str], tuple[str, int, int]]) -> None:
+    message, line, column = python_json_error(text)
+    with pytest.raises(ParseFailure) as info:
+        parse_json(text)
+    assert info.value.message == f"invalid JSON: {message}"
     assert (info.value.line, info.value.column) == (line, column)
 
 
@@ -282,9 +290,8 @@ def test_stdin_with_several_lines_is_jsonl() -> None:
     assert error_of(payloads[2])[0::2] == ("parse", 4)
 
 
-def test_stdin_that_is_not_json_at_all() -> None:
-    assert error_of(only(stdin(b"{bad")))[:2] == ("parse", "invalid JSON: Expecting property name enclosed in "
-                                                             "double quotes")
+def test_stdin_that_is_not_json_at_all(python_json_error: Callable[[str], tuple[str, int, int]]) -> None:
+    assert error_of(only(stdin(b"{bad")))[:2] == ("parse", f"invalid JSON: {python_json_error('{bad')[0]}")
     assert error_of(only(stdin(b"")))[:2] == ("parse", "empty: no JSON document")
 
 

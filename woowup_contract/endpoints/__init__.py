@@ -30,6 +30,7 @@ from ._model import (
     RunReport,
     Settings,
     WrittenRecord,
+    missing_check_extra,
     planned_checks,
 )
 from ._report import TerminalProgress, write_report
@@ -38,5 +39,5 @@ from ._safety import MaskedStream, Masker, curl_line, parse_rate_limit, retry_af
 
 __all__ = ["CHECKS", "SCENARIO_OPERATION", "ConnectionProblem", "Finding", "MaskedStream", "Masker", "Outcome",
            "RunReport", "Settings", "TerminalProgress", "WrittenRecord", "auth_header", "curl_line",
-           "embedded_mock", "parse_rate_limit", "planned_checks", "retry_after_seconds", "run_checks", "run_cli",
+           "embedded_mock", "missing_check_extra", "parse_rate_limit", "planned_checks", "retry_after_seconds", "run_checks", "run_cli",
            "settings_from_args", "write_report"]

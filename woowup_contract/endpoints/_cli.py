@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 import urllib.parse
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from ..model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
-from ._model import TOOL, ConnectionProblem, Settings
+from ._model import TOOL, ConnectionProblem, Settings, missing_check_extra
 from ._report import TerminalProgress, write_report
 from ._runner import embedded_mock, run_checks
 from ._safety import MaskedStream, Masker, default_rate, parse_rate_limit
@@ -46,6 +46,9 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     """``woowup-contract check``: exit 0 all pass, 1 a check failed, 2 usage or connection error."""
     from ..cli import registry_from
 
+    missing = missing_check_extra()
+    if missing:
+        raise UsageError(missing)
     key = args.api_key if args.api_key is not None else os.environ.get("WOOWUP_API_KEY")
     mask = Masker(key)
     err = MaskedStream(sys.stderr, mask)
@@ -73,13 +76,13 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
 
     mask = Masker(settings.api_key, args.api_key)
     err.mask = mask
-    progress = TerminalProgress(err)
+    progress = TerminalProgress(cast(IO[str], err))  # a text stream in all but name
     verbosity = getattr(args, "verbosity", 0)
     if verbosity < 0:
         progress.enabled = False
     # anything a library prints while the run goes on (warnings, say) is masked too
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = MaskedStream(saved[0], mask), MaskedStream(saved[1], mask)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = MaskedStream(saved[0], mask), MaskedStream(saved[1], mask)
     try:
         report = run_checks(registry, settings, target=target, progress=progress)
     except ConnectionProblem as exc:
@@ -103,7 +106,8 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
     stream = open_output(args.output, out)
     colour = args.output is None and use_colour(out, getattr(args, "no_color", False))
     try:
-        write_report(report, args.format, MaskedStream(stream, mask), verbosity=verbosity, colour=colour)
+        write_report(report, args.format, cast(IO[str], MaskedStream(stream, mask)), verbosity=verbosity,
+                     colour=colour)
     finally:
         if stream is not out:
             stream.close()

@@ -30,6 +30,20 @@ RESPONSE_CHECKS = ("not_a_server_error", "status_code_conformance", "content_typ
 SCENARIO_OPERATION = "POST /v1/log"
 
 
+def missing_check_extra() -> str | None:
+    """Why the endpoint checks cannot run here, or None: schemathesis comes with the ``check`` extra.
+
+    It is an extra because schemathesis registers its own pytest plugin, which every
+    pytest run of a project that installs it pays for at start-up.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("schemathesis") is not None:
+        return None
+    return ("the endpoint checks need schemathesis, which comes with the check extra: "
+            "python -m pip install 'woowup-contract[check]'")
+
+
 class ConnectionProblem(Exception):
     """The target cannot be reached at all: exit 2 with this message."""
 

@@ -143,9 +143,9 @@ class _Runner:
             self._probe_auth(op)
             spent = self.session.count - before
             for check in CHECKS:
-                o = self._outcomes.get((op.label, check))
-                if o is not None and o.status != "skipped" and check != "stateful_roundtrip":
-                    o.requests = spent
+                counted = self._outcomes.get((op.label, check))
+                if counted is not None and counted.status != "skipped" and check != "stateful_roundtrip":
+                    counted.requests = spent
                     self.progress(f"{op.label}  {check}  {o.status}", True)
         scenario = self._outcome(SCENARIO_OPERATION, "stateful_roundtrip")
         if scenario.status != "skipped":

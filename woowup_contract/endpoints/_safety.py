@@ -128,12 +128,12 @@ def _make_session(settings: Settings, on_write: Callable[[Any, Any], None]) -> A
 
         def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
             kwargs.setdefault("timeout", settings.timeout)
-            kwargs.pop("verify", None)  # TLS verification stays on, whatever asks otherwise
+            kwargs["verify"] = True  # TLS verification stays on, whatever asks otherwise
             attempt = 0
             while True:
                 self._pace()
                 self.count += 1
-                response = super().request(method, url, *args, verify=True, **kwargs)
+                response = super().request(method, url, *args, **kwargs)
                 if response.status_code != 429 or attempt >= MAX_429_RETRIES:
                     break
                 wait = retry_after_seconds(response.headers.get("Retry-After"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from hypothesis import assume
@@ -33,6 +34,11 @@ MAX_BRANCHES = 50  # per ``per_branches`` list: the "0–50 branches" a retailer
 
 
 # -- building strategies from nodes -----------------------------------------------------------------
+
+
+def _pick(words: Sequence[str], b: bytes) -> str:
+    """One of ``words``, chosen by the first byte."""
+    return words[b[0] % len(words)]
 
 
 class _Builder:
@@ -133,7 +139,7 @@ class _Builder:
                 return edges[int.from_bytes(b[1:3], "big") % len(edges)]
             n = int.from_bytes(b[1:3], "big")
             if negative and not odd:
-                return max(lo_i, -1 - n)  # type: ignore[arg-type]
+                return max(lo_i, -1 - n) if lo_i is not None else -1 - n  # negative: lo_i is set
             # the official schema allows these; a real API may not like them (see profile="strict")
             return (-1 - n, 2**63 + n * 7919, float(n % 5000))[mode % 3]
 
@@ -153,6 +159,8 @@ class _Builder:
             if not fits:
                 return None  # drawn with st.from_regex
             return 1, lambda b: fits[b[0] % len(fits)]
+        decode: Callable[[bytes], Any]
+        odd: tuple[str, ...]
         if datetime_rule or name in ("processingtime", "createtime", "processedtime"):
             width, decode, odd = 4, _decode_time, _ODD_TIMES
         elif name == "files":
@@ -161,10 +169,10 @@ class _Builder:
             width, decode, odd = 2, _decode_branch, _ODD_STRINGS
         elif name in ("message", "code"):
             words = _MESSAGES if name == "message" else _CODES
-            width, decode, odd = 1, (lambda b, w=words: w[b[0] % len(w)]), _ODD_STRINGS
+            width, decode, odd = 1, partial(_pick, words), _ODD_STRINGS
         else:
             pool = _WORDS if not non_blank else tuple(w for w in _WORDS if w.strip())
-            width, decode, odd = 1, (lambda b, w=pool: w[b[0] % len(w)]), _ODD_STRINGS
+            width, decode, odd = 1, partial(_pick, pool), _ODD_STRINGS
         lo, hi = node.min_length, node.max_length
         if lo or hi is not None:
             inner = decode
@@ -304,8 +312,8 @@ class _Builder:
             unique_by = _freeze
         flat = builder._flat(items)
         if flat is None:
-            return st.lists(builder.value(items), min_size=lo, max_size=hi,
-                            **({"unique_by": unique_by} if unique_by is not None else {}))
+            unique: dict[str, Any] = {"unique_by": unique_by} if unique_by is not None else {}
+            return st.lists(builder.value(items), min_size=lo, max_size=hi, **unique)
         return _flat_list(flat, lo, hi, unique_by, big=hi >= 20 and bool(node.loc) and "*" not in node.loc)
 
 

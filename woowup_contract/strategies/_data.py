@@ -52,7 +52,7 @@ def _iso(seconds: int, offset: str, fraction: str) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S") + fraction + offset
 
 
-_SINGLE_LINE = st.text(st.characters(exclude_characters=LINE_TERMINATORS, exclude_categories=("Cs",)),
+_SINGLE_LINE = st.text(st.characters(exclude_characters=LINE_TERMINATORS, exclude_categories=["Cs"]),
                        max_size=24)
 _ANY_JSON: tuple[Any, ...] = ([], {}, None, {"errors": []}, "", 0)
 _BRANCHES = st.sampled_from(BRANCH_NAMES)
