@@ -99,7 +99,7 @@ def har_document(exchanges: Iterable[Exchange]) -> dict[str, Any]:
     from .. import __version__
 
     return {"log": {"version": HAR_VERSION, "creator": {"name": "woowup-contract", "version": __version__},
-                    "pages": [], "entries": [to_entry(e) for e in exchanges]}}
+                    "pages": [], "entries": [to_entry(e) for e in sorted(exchanges, key=lambda e: e.seq)]}}
 
 
 def write_har(path: str, exchanges: Iterable[Exchange], mask: Callable[[str], str]) -> None:
@@ -185,8 +185,9 @@ def entry_to_exchange(index: int, entry: Any) -> HarEntry:
                         if k.lower() not in ("content-encoding", "content-length")]  # text is already decoded
     own = entry.get("_woowupContract")
     problem = response.get("_error") if isinstance(response.get("_error"), str) else None
+    seq = own.get("exchange") if isinstance(own, dict) else None
     exchange = Exchange(
-        seq=index + 1, method=method.upper(), url=url, request_headers=headers, request_body=request_body,
+        seq=seq if type(seq) is int and seq > 0 else index + 1, method=method.upper(), url=url, request_headers=headers, request_body=request_body,
         status=None if status == 0 else status,
         reason=response.get("statusText") if isinstance(response.get("statusText"), str) else "",
         response_headers=response_headers, response_body=response_body, started=_started(entry.get("startedDateTime")),

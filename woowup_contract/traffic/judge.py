@@ -328,7 +328,7 @@ class Verdicts:
         report = Report(contract=REPORT_NAME, profile="official")
         reporter = make_reporter(fmt, stream, report)
         reporter.start()
-        for result in sorted(self.results, key=lambda r: (r.exchange, r.side != "request")):
+        for result in sorted(self.results, key=lambda r: (r.path or "", r.exchange, r.side != "request")):
             report.summary.add(result)
             reporter.add(result)
         reporter.finish()

@@ -227,7 +227,7 @@ class ProxyApp:
         exchange.response_body = plain if plain is not None else content
         out = [(k, v) for k, v in answer_headers if k.lower() not in _HOP_BY_HOP]
         out.append(("Content-Length", str(len(content))))
-        start_response(f"{status} {reason or _phrase(status)}", out)
+        start_response(f"{status} {reason}" if reason else _status_line(status), out)
         return _Judged(b"" if method == "HEAD" else content, lambda: self._finish(exchange, request))
 
     def _read_body(self, environ: dict[str, Any]) -> bytes | None:
@@ -298,7 +298,7 @@ class ProxyApp:
         from ..mock.app import error_reply
 
         reply = error_reply(status, message, payload, headers)
-        start_response(f"{status} {_phrase(status)}", [("Content-Type", "application/json"),
+        start_response(_status_line(status), [("Content-Type", "application/json"),
                                                        ("Content-Length", str(len(reply.body))),
                                                        ("X-Woowup-Contract-Proxy", "answered"), *reply.headers])
         return [reply.body]
@@ -320,15 +320,6 @@ def _get(headers: Iterable[tuple[str, str]], name: str) -> str | None:
         if key.lower() == wanted:
             return value
     return None
-
-
-def _phrase(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 def violation_line(exchange: Exchange, results: Iterable[TrafficResult]) -> str:
@@ -439,3 +430,33 @@ class ProxyServer:
 
     def write_report(self, fmt: str, stream: IO[str]) -> None:
         self.verdicts.write(fmt, stream)
+
+    def report_text(self) -> str:
+        """The text report of the exchanges so far, key masked."""
+        import io
+
+        buffer = io.StringIO()
+        self.write_report("text", buffer)
+        return self.mask(buffer.getvalue())
+
+    def check(self) -> None:
+        """Raise TrafficViolation (an AssertionError) with the report when an exchange broke a contract."""
+        if self.verdicts.failed:
+            raise TrafficViolation(self.report_text())
+
+    def check_errors(self) -> None:
+        """Re-raise the first error met inside the proxy while it judged or forwarded (then forget them)."""
+        with self.app._lock:
+            failures, self.app.failures = self.app.failures, []
+        if failures:
+            raise failures[0]
+
+
+class TrafficViolation(AssertionError):
+    """An exchange through the proxy broke a contract; the message is the report."""
+
+
+def _status_line(status: int) -> str:
+    from ..mock.app import _reason
+
+    return _reason(status)
