@@ -10,6 +10,7 @@ import threading
 from typing import Any, Callable
 
 READY_TIMEOUT = 10.0
+STOP_POLL = 0.05
 
 
 class ThreadedServer:
@@ -20,6 +21,8 @@ class ThreadedServer:
         from cheroot import wsgi
 
         self.server = wsgi.Server((host, port), app, numthreads=threads, server_name=name)
+        # the selector loop wakes this often to see a stop: 0.5 s (cheroot's default) is the wait in stop()
+        self.server.expiration_interval = STOP_POLL
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
