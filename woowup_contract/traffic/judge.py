@@ -269,7 +269,9 @@ class TrafficJudge:
         for name, value in exchange.response_headers:
             headers.setdefault(name.lower(), []).append(value)
         # the checks read only the answer; the request is there for schemathesis' bookkeeping
-        prepared = requests.Request(exchange.method, exchange.url).prepare()
+        prepared = requests.PreparedRequest()  # filled by hand: prepare() would parse the URL again
+        prepared.method, prepared.url = exchange.method, exchange.url
+        prepared.headers = requests.structures.CaseInsensitiveDict()
         response = Response(status_code=exchange.status or 0, headers=headers, content=exchange.response_body,
                             request=prepared, elapsed=exchange.duration_ms / 1000, verify=True,
                             message=exchange.reason)
