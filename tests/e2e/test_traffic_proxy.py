@@ -246,3 +246,29 @@ def test_the_key_is_absent_from_report_log_and_har_even_when_the_upstream_echoes
         assert api.api_key not in text and "wrong-key-abc" not in text
     assert '"Bearer ***"' in har
     assert "X-Seen-Authorization" in har  # the echoing header is recorded, its value masked
+
+
+def test_hostile_requests_get_clear_answers_and_clean_log_lines(proxy: ProxyServer) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    nested = b'{"files": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    deep = requests.post(proxy.base_url + "/v1/log", data=nested, timeout=30,
+                         headers={**_auth(), "Content-Type": "application/json"})
+    binary = requests.post(proxy.base_url + "/v1/log", data=bytes(range(256)) * 4, timeout=10,
+                           headers={**_auth(), "Content-Type": "application/json"})
+    forged = requests.get(proxy.base_url + "/v1/logs%0a2026-01-01%20forged%1b[31m", headers=_auth(), timeout=10)
+    huge = requests.get(proxy.base_url + "/v1/logs", timeout=10, headers={**_auth(), "X-Big": "a" * 100_000})
+    parts = urlsplit(proxy.base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as raw:
+        raw.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        garbage = raw.recv(200)
+    assert deep.status_code == 400 and binary.status_code == 400  # the mock's answers, passed on
+    assert forged.status_code == 404 and huge.status_code in (413, 431)
+    assert garbage.startswith(b"HTTP/1.1 400")
+    rules = _rules(proxy, "request")
+    assert rules.count("parse") == 2 and "path" in rules
+    for line in proxy.lines:  # type: ignore[attr-defined]
+        assert "\n" not in line and "\x1b" not in line
+    assert any("forged" in line for line in proxy.lines)  # type: ignore[attr-defined]
+    proxy.check_errors()

@@ -37,6 +37,6 @@ from ._runner import auth_header, embedded_mock, judge_response, run_checks
 from ._safety import MaskedStream, Masker, curl_line, parse_rate_limit, retry_after_seconds
 
 __all__ = ["CHECKS", "SCENARIO_OPERATION", "ConnectionProblem", "Finding", "MaskedStream", "Masker", "Outcome",
-           "RunReport", "Settings", "TerminalProgress", "WrittenRecord", "auth_header", "curl_line",
-           "embedded_mock", "judge_response", "parse_rate_limit", "planned_checks", "retry_after_seconds", "run_checks", "run_cli",
+           "RunReport", "Settings", "TerminalProgress", "WrittenRecord", "auth_header", "curl_line", "embedded_mock",
+           "judge_response", "parse_rate_limit", "planned_checks", "retry_after_seconds", "run_checks", "run_cli",
            "settings_from_args", "write_report"]

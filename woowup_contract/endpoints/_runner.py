@@ -399,17 +399,17 @@ def judge_response(case: Any, response: Any, checks: Iterable[str]) -> list[tupl
             continue
         except FailureGroup as group:
             failures = list(group.exceptions)
-        except Failure as failure:
-            failures = [failure]
-        for failure in failures[:5]:
+        except Failure as one:
+            failures = [one]
+        for item in failures[:5]:
             pointer = ""
-            path = getattr(failure, "instance_path", None)
+            path = getattr(item, "instance_path", None)
             if path:
                 from ..draft7 import pointer_from_parts
 
                 pointer = pointer_from_parts(tuple(path))
-            title = getattr(failure, "title", "") or type(failure).__name__
-            detail = _failure_detail(failure)
+            title = getattr(item, "title", "") or type(item).__name__
+            detail = _failure_detail(item)
             found.append((name, pointer, f"{title} ({status})" + (f": {detail}" if detail else "")))
     return found
 

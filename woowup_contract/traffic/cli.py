@@ -141,7 +141,7 @@ def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
     verdicts = proxy.verdicts
     masked = MaskedStream(stream, proxy.mask)  # type: ignore[arg-type]
     try:
-        verdicts.write(args.format, masked)
+        verdicts.write(args.format, masked)  # type: ignore[arg-type]
         masked.flush()
     finally:
         if stream is not out:
@@ -154,8 +154,8 @@ def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
 def run_traffic(args: argparse.Namespace, out: IO[str]) -> int:
     """Every entry of every file judged (or counted as another host's)."""
     from ..cli import open_output, registry_from
-    from ..model import Violation
     from ..endpoints._safety import MaskedStream
+    from ..model import Violation
     from .har import read_har
     from .judge import TrafficJudge, TrafficResult, Verdicts
     from .proxy import KeyMask

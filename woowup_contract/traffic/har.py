@@ -189,8 +189,9 @@ def entry_to_exchange(index: int, entry: Any) -> HarEntry:
     exchange = Exchange(
         seq=seq if type(seq) is int and seq > 0 else index + 1, method=method.upper(), url=url, request_headers=headers, request_body=request_body,
         status=None if status == 0 else status,
-        reason=response.get("statusText") if isinstance(response.get("statusText"), str) else "",
-        response_headers=response_headers, response_body=response_body, started=_started(entry.get("startedDateTime")),
+        reason=str(response["statusText"]) if isinstance(response.get("statusText"), str) else "",
+        response_headers=response_headers, response_body=response_body,
+        started=_started(entry.get("startedDateTime")),
         duration_ms=float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else 0.0,
         problem=problem or ("no answer was recorded (status 0)" if status == 0 else None),
         answered_by_proxy=bool(isinstance(own, dict) and own.get("answeredByProxy")))

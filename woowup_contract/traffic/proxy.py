@@ -82,7 +82,7 @@ class _Judged:
 
     def __init__(self, body: bytes, on_close: Callable[[], None]) -> None:
         self._body = body
-        self._on_close = on_close
+        self._on_close: Callable[[], None] | None = on_close
 
     def __iter__(self) -> Iterator[bytes]:
         yield self._body
@@ -214,6 +214,7 @@ class ProxyApp:
         url = base + path + (f"?{query}" if query else "")
         exchange = Exchange(seq, method, url, headers, started=started_wall)
         body = self._read_body(environ)
+        request: list[Violation] | None = None
         if body is None:
             exchange.answered_by_proxy, exchange.status = True, 413
             request = [Violation("", "max-body", "error", f"the request body is over --max-body ({self.max_body} "
@@ -222,7 +223,6 @@ class ProxyApp:
             self._finish(exchange, request)
             return answer
         exchange.request_body = body
-        request: list[Violation] | None = None
         if self.errors:
             request = self.judge.judge_request(method, path, query, headers, body)
             errors = [v for v in request if v.severity == "error"]
@@ -340,12 +340,12 @@ def _pool(base: str, timeout: float) -> Any:
 
     import requests
     import urllib3
-    from requests.utils import select_proxy
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH, select_proxy
 
     with requests.Session() as session:
         environment = session.merge_environment_settings(base, {}, False, True, None)
     verify = environment.get("verify")
-    ca = verify if isinstance(verify, str) else requests.certs.where()
+    ca = verify if isinstance(verify, str) else DEFAULT_CA_BUNDLE_PATH
     options: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED", "retries": False, "maxsize": 16, "block": False,
                                "timeout": urllib3.Timeout(connect=timeout, read=timeout)}
     options["ca_cert_dir" if os.path.isdir(ca) else "ca_certs"] = ca

@@ -21,8 +21,8 @@ from .judge import Exchange
 Key = tuple[str, str, tuple[tuple[str, str], ...]]
 REPLAY_HEADER = "X-Woowup-Replay"
 # recomputed or meaningless for a body served whole from the recording (its text is decoded)
-_DROPPED = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "date", "server",
-                      "te", "trailer", "upgrade"})
+_DROPPED = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding",
+                      "date", "server", "te", "trailer", "upgrade"})
 
 
 def request_key(method: str, path: str, query: str) -> Key:
@@ -64,8 +64,8 @@ class ReplayApp:
         body = exchange.response_body
         headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in _DROPPED]
         headers += [("Content-Length", str(len(body))), (REPLAY_HEADER, str(exchange.seq))]
-        start_response(f"{exchange.status} {exchange.reason}" if exchange.reason else _status_line(exchange.status or 500),
-                       headers)
+        status = exchange.status or 500
+        start_response(f"{status} {exchange.reason}" if exchange.reason else _status_line(status), headers)
         return [] if key[0] == "HEAD" else [body]
 
 

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 READY_TIMEOUT = 10.0
 STOP_POLL = 0.05
+MAX_HEADER_BYTES = 64 * 1024
 
 
 class ThreadedServer:
@@ -23,6 +24,7 @@ class ThreadedServer:
         self.server = wsgi.Server((host, port), app, numthreads=threads, server_name=name)
         # the selector loop wakes this often to see a stop: 0.5 s (cheroot's default) is the wait in stop()
         self.server.expiration_interval = STOP_POLL
+        self.server.max_request_header_size = MAX_HEADER_BYTES  # cheroot's default is no limit at all
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
