@@ -10,6 +10,7 @@ first, to refuse an invalid one without forwarding it). Bodies are bounded by
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -31,6 +32,7 @@ DEFAULT_TIMEOUT = 30.0
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                          "trailers", "transfer-encoding", "upgrade", "host", "content-length"})
 _CHUNK = 64 * 1024
+JUDGE_NICENESS = 10
 
 
 class KeyMask:
@@ -155,6 +157,10 @@ class ProxyApp:
         self._queue.put((exchange, request))
 
     def _judge_loop(self) -> None:
+        try:  # Linux schedules threads on their own: judging yields the CPU to forwarding
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JUDGE_NICENESS)
+        except (AttributeError, OSError):
+            pass
         while True:
             item = self._queue.get()
             if item is None:
