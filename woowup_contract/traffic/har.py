@@ -187,7 +187,8 @@ def entry_to_exchange(index: int, entry: Any) -> HarEntry:
     problem = response.get("_error") if isinstance(response.get("_error"), str) else None
     seq = own.get("exchange") if isinstance(own, dict) else None
     exchange = Exchange(
-        seq=seq if type(seq) is int and seq > 0 else index + 1, method=method.upper(), url=url, request_headers=headers, request_body=request_body,
+        seq=seq if type(seq) is int and seq > 0 else index + 1, method=method.upper(), url=url,
+        request_headers=headers, request_body=request_body,
         status=None if status == 0 else status,
         reason=str(response["statusText"]) if isinstance(response.get("statusText"), str) else "",
         response_headers=response_headers, response_body=response_body,

@@ -139,6 +139,21 @@ class TrafficJudge:
         assert contract.endpoint is not None
         return self._schema[contract.endpoint.path][contract.endpoint.method.upper()]
 
+    def warm_up(self) -> None:
+        """Build every checker and schemathesis operation now, not on the first exchange."""
+        with self._lock:
+            for contracts in self.endpoints.values():
+                for contract in contracts:
+                    assert contract.endpoint is not None
+                    if contract.endpoint.request_body is not None and contract.endpoint.payload == "request":
+                        self._checker(contract)
+                    self._operation(contract)
+            from schemathesis.checks import load_all_checks
+
+            from ..endpoints import judge_response  # noqa: F401 - and the checks it loads
+
+            load_all_checks()
+
     # -- the request ----------------------------------------------------------------------
 
     def judge_request(self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]],

@@ -33,6 +33,7 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "prox
                          "trailers", "transfer-encoding", "upgrade", "host", "content-length"})
 _CHUNK = 64 * 1024
 JUDGE_NICENESS = 10
+IDLE_TIMEOUT = 120.0  # seconds: a loaded CI machine may take long over the first schemas
 
 
 class KeyMask:
@@ -112,7 +113,8 @@ class ProxyApp:
         # one connection pool per upstream, with requests' view of the environment (HTTPS_PROXY, NO_PROXY,
         # REQUESTS_CA_BUNDLE) read once: urllib3 directly costs half of what requests costs per forward
         self._pools = {base: _pool(base, timeout) for base in {self.upstream, self.apiv3_upstream}}
-        self._queue: queue.SimpleQueue[tuple[Exchange, list[Violation] | None] | None] = queue.SimpleQueue()
+        # (exchange, request verdict), ('warm-up', None), or None to stop
+        self._queue: queue.SimpleQueue[tuple[Any, list[Violation] | None] | None] = queue.SimpleQueue()
         self._judging: threading.Thread | None = None
         self.exchanges: list[Exchange] = []
         self.verdicts = Verdicts()
@@ -124,10 +126,18 @@ class ProxyApp:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until every answered exchange is judged (the judging runs after the answer)."""
+    def wait_idle(self, timeout: float = IDLE_TIMEOUT) -> None:
+        """Wait until every answered exchange is judged (the judging runs after the answer).
+
+        Raises TimeoutError rather than hand over verdicts that are still coming."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+            if not self._idle.wait_for(lambda: self._pending == 0, timeout):
+                raise TimeoutError(f"{self._pending} exchanges were still being judged after {timeout:g} s")
+
+    def warm_up(self) -> None:
+        """Start the judging thread and load what judging needs, so the first exchange does not wait for it."""
+        self._start_judging()
+        self._queue.put(("warm-up", None))
 
     def clear(self) -> None:
         """Forget the exchanges and verdicts so far (the sequence numbers go on)."""
@@ -149,12 +159,15 @@ class ProxyApp:
 
     def _finish(self, exchange: Exchange, request: list[Violation] | None) -> None:
         """Hand the exchange to the judging thread: the connection goes on to its next request at once."""
+        self._start_judging()
+        self._queue.put((exchange, request))
+
+    def _start_judging(self) -> None:
         with self._lock:
             if self._judging is None:
                 self._judging = threading.Thread(target=self._judge_loop, name="woowup-contract-judge",
                                                  daemon=True)
                 self._judging.start()
-        self._queue.put((exchange, request))
 
     def _judge_loop(self) -> None:
         try:  # Linux schedules threads on their own: judging yields the CPU to forwarding
@@ -165,6 +178,12 @@ class ProxyApp:
             item = self._queue.get()
             if item is None:
                 return
+            if item[0] == "warm-up":
+                try:
+                    self.judge.warm_up()
+                except Exception as exc:
+                    self._keep(exc)
+                continue
             self._judge_one(*item)
 
     def close(self) -> None:
@@ -435,6 +454,7 @@ class ProxyServer:
 
     def start(self) -> ProxyServer:
         self._server.start()
+        self.app.warm_up()
         self._running = True
         return self
 
