@@ -90,7 +90,7 @@ def test_exporters_hars_are_judged_and_other_hosts_skipped(capsys: pytest.Captur
 def test_the_keys_in_exporters_hars_appear_in_no_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     files = [str(HAR_DIR / n) for n in ("devtools-chrome.har", "mitmproxy.har", "charles.har")]
     assert all(any(k in Path(f).read_text() for k in KEYS) for f in files)  # the keys are really in there
-    for fmt in ("text", "json", "junit", "github"):
+    for fmt in ("text", "json", "junit", "github", "sarif"):
         report = tmp_path / f"report.{fmt}"
         code, out, err = _traffic(capsys, *files, "--format", fmt, "--output", str(report))
         assert code == 1

@@ -18,7 +18,7 @@ from ..model import EXIT_FAILED, EXIT_OK, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     from types import FrameType
 
-FORMATS = ("text", "json", "junit", "github")
+FORMATS = ("text", "json", "junit", "github", "sarif")
 SWITCH_INTERVAL = 0.0005  # seconds; the default 0.005 is a forward's whole budget
 MATCHING = "a request matches a recorded one with the same method, the same path, and the same query " \
            "parameters (names and values, in any order); headers and bodies are not compared"
