@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-body", type=_positive_int, default=1024 * 1024, metavar="BYTES",
                    help="largest accepted request body (default: 1 MiB)")
     p.add_argument("--seed", type=int, default=None, help="seed for random faults")
+    p.add_argument("--replay", action="append", default=[], metavar="FILE.har",
+                   help="serve the answers recorded in FILE.har to requests with the same method, path and query "
+                        "(any order); everything else goes to the stateful mock; repeatable")
     p.set_defaults(func=_lazy("woowup_contract.mock.server", "run_cli"))
 
     # check ------------------------------------------------------------------------
@@ -168,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report format: text, json, junit, github or sarif (default: %(default)s)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.set_defaults(func=_lazy("woowup_contract.endpoints", "run_cli"))
+
+    from .traffic.cli import add_parsers  # proxy, traffic: their options live with them
+
+    add_parsers(sub, common, _positive_int, _non_negative_int)
     return parser
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .model import Result, Violation
     from .sources import Payload
 
-pytest_plugins = ["woowup_contract.plugin_endpoints"]
+pytest_plugins = ["woowup_contract.plugin_endpoints", "woowup_contract.plugin_traffic"]
 
 DEFAULT_CONTRACT = "connectors.log-record"
 LINE_SUFFIXES = (".jsonl", ".ndjson")

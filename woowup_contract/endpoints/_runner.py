@@ -263,35 +263,10 @@ class _Runner:
             raise
 
     def _judge(self, op: _Operation, case: Any, response: Any, checks: Iterable[str]) -> None:
-        from schemathesis.checks import CHECKS as REGISTRY
-        from schemathesis.checks import load_all_checks
-        from schemathesis.core.failures import Failure, FailureGroup
-
-        load_all_checks()
-        for name in checks:
-            outcome = self._outcomes.get((op.label, name))
-            if outcome is None or outcome.status == "skipped":
-                continue
-            try:
-                case.validate_response(response, checks=[REGISTRY.get_one(name)])
-            except FailureGroup as group:
-                self._record(op, name, list(group.exceptions), response)
-            except Failure as failure:
-                self._record(op, name, [failure], response)
-
-    def _record(self, op: _Operation, check: str, failures: list[Any], response: Any) -> None:
-        status = f"status {response.status_code}"
-        for failure in failures[:5]:
-            pointer = ""
-            path = getattr(failure, "instance_path", None)
-            if path:
-                from ..pointers import pointer_from_parts
-
-                pointer = pointer_from_parts(tuple(path))
-            title = getattr(failure, "title", "") or type(failure).__name__
-            detail = _failure_detail(failure)
-            message = f"{title} ({status})" + (f": {detail}" if detail else "")
-            self._fail(op.label, check, message, pointer=pointer, request=response.request)
+        live = [name for name in checks
+                if (o := self._outcomes.get((op.label, name))) is not None and o.status != "skipped"]
+        for name, pointer, message in judge_response(case, response, live):
+            self._fail(op.label, name, message, pointer=pointer, request=response.request)
 
     # -- auth ---------------------------------------------------------------------------
 
@@ -403,6 +378,40 @@ class _Runner:
                            f"GET /apiv3/stats does not count the POSTed record: {key} went from {b} to {a}, "
                            f"expected an increase of at least {posted}", source="GET /apiv3/stats",
                            pointer=f"/{key}", request=after_response.request)
+
+
+def judge_response(case: Any, response: Any, checks: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(check, pointer, message) for each failure of each named schemathesis check on one answer.
+
+    One check at a time, so a failure is attributed to exactly one check; the endpoint
+    checks and the traffic checks (proxy, HAR) both judge answers here.
+    """
+    from schemathesis.checks import CHECKS as REGISTRY
+    from schemathesis.checks import load_all_checks
+    from schemathesis.core.failures import Failure, FailureGroup
+
+    load_all_checks()
+    found: list[tuple[str, str, str]] = []
+    status = f"status {response.status_code}"
+    for name in checks:
+        try:
+            case.validate_response(response, checks=[REGISTRY.get_one(name)])
+            continue
+        except FailureGroup as group:
+            failures = list(group.exceptions)
+        except Failure as one:
+            failures = [one]
+        for item in failures[:5]:
+            pointer = ""
+            path = getattr(item, "instance_path", None)
+            if path:
+                from ..pointers import pointer_from_parts
+
+                pointer = pointer_from_parts(tuple(path))
+            title = getattr(item, "title", "") or type(item).__name__
+            detail = _failure_detail(item)
+            found.append((name, pointer, f"{title} ({status})" + (f": {detail}" if detail else "")))
+    return found
 
 
 def _prepared(case: Any, runner: _Runner) -> Any:

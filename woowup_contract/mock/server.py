@@ -227,6 +227,10 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
         raise UsageError(f"cannot open --db {args.db}: {exc}") from None
     err = sys.stderr
     server.log = lambda line: _log(err, line)
+    if getattr(args, "replay", None):
+        from ..traffic.replay import replay_from
+
+        server.app = replay_from(server.app, args.replay)  # type: ignore[assignment]
     try:
         server.start()
     except OSError as exc:

@@ -1,0 +1,191 @@
+"""``woowup-contract proxy`` and ``woowup-contract traffic``: their options and what they run.
+
+Only argparse at import: the command line stays quick to start whatever is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any, Callable
+
+from ..model import EXIT_FAILED, EXIT_OK, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from types import FrameType
+
+FORMATS = ("text", "json", "junit", "github", "sarif")
+SWITCH_INTERVAL = 0.0005  # seconds; the default 0.005 is a forward's whole budget
+MATCHING = "a request matches a recorded one with the same method, the same path, and the same query " \
+           "parameters (names and values, in any order); headers and bodies are not compared"
+
+
+def add_parsers(sub: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int],
+                port: Callable[[str], int]) -> None:
+    """The ``proxy`` and ``traffic`` subcommands, on the main parser's subparsers."""
+    p = sub.add_parser(
+        "proxy", parents=[common], help="a validating proxy: forward to WoowUp (or the mock), judge every exchange",
+        description="Point a connector's base URL at the proxy: every request is forwarded to --upstream with the "
+                    "connector's own Authorization, the answer comes back unchanged, and both sides are judged "
+                    "against the endpoint contracts. The first line on stdout is the proxy's URL; a line on "
+                    "stderr for each violating exchange; on SIGINT or SIGTERM the report is written.",
+        epilog="Exit codes: 0 no exchange violated a contract, 1 one did, 2 usage error or the upstream is "
+               "unreachable at start.")
+    p.add_argument("--upstream", required=True, metavar="URL",
+                   help="where requests go: https://connectors.woowup.com, or a mock's URL")
+    p.add_argument("--apiv3-upstream", metavar="URL", default=None,
+                   help="where /apiv3/* goes when it is another host (live WoowUp: https://api.woowup.com; "
+                        "default: --upstream)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=port, default=8081, help="port (default: %(default)s; 0 picks one)")
+    p.add_argument("--format", choices=FORMATS, default="text", help="report format (default: %(default)s)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--record", metavar="FILE.har", help="write every exchange to a HAR 1.2 file (key redacted)")
+    p.add_argument("--errors", action="store_true",
+                   help="answer an invalid request with a 400 (the mock's envelope) and never forward it: "
+                        "the safe mode against a live account")
+    p.add_argument("--max-body", type=positive_int, default=10 * 1024 * 1024, metavar="BYTES",
+                   help="largest request or response body passed through (default: 10485760, 10 MiB)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds to wait for the upstream per request (default: %(default)s)")
+    p.set_defaults(func=run_proxy)
+
+    p = sub.add_parser(
+        "traffic", parents=[common], help="judge the exchanges recorded in HAR files",
+        description="Judge every recorded exchange with the WoowUp endpoints, both sides, the way the proxy "
+                    "does. Reads HAR 1.2 from the proxy (--record), browser devtools, mitmproxy or Charles. "
+                    "Exchanges with other hosts are counted and skipped.",
+        epilog="Exit codes: 0 no exchange violated a contract, 1 one did (or an entry cannot be read), "
+               "2 usage error (a file that is missing or not HAR).")
+    p.add_argument("files", nargs="+", metavar="FILE.har")
+    p.add_argument("--api-host", action="append", default=[], metavar="HOST",
+                   help="another host to judge, such as the mock's 127.0.0.1:8080 (default: the contracts' hosts, "
+                        "connectors.woowup.com and api.woowup.com, and every entry the proxy recorded); repeatable")
+    p.add_argument("--format", choices=FORMATS, default="text", help="report format (default: %(default)s)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.set_defaults(func=run_traffic)
+
+
+def _url(option: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{option}: expected an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def _log(stream: IO[str], line: str) -> None:
+    try:
+        stream.write(f"{datetime.now().strftime('%H:%M:%S')} {line}\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
+    """Serve until SIGINT or SIGTERM, then write the report (and the HAR)."""
+    from ..cli import open_output, registry_from
+    from ..endpoints._model import ConnectionProblem
+    from ..endpoints._safety import MaskedStream
+    from .proxy import ProxyServer, check_upstream
+
+    upstream = _url("--upstream", args.upstream)
+    apiv3 = _url("--apiv3-upstream", args.apiv3_upstream)
+    assert upstream is not None
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be above 0, got {args.timeout:g}")
+    registry = registry_from(args)
+    for url in dict.fromkeys(u for u in (upstream, apiv3) if u):
+        try:
+            check_upstream(url, args.timeout)
+        except ConnectionProblem as exc:
+            raise UsageError(f"the upstream is unreachable: {exc}") from None
+    stream = open_output(args.output, out)
+    if args.record:
+        open_output(args.record, out).close()  # an unwritable --record is said now, not at the end
+    err = sys.stderr
+    proxy = ProxyServer(registry, upstream=upstream, apiv3_upstream=apiv3, host=args.host, port=args.port,
+                        errors=args.errors, max_body=args.max_body, timeout=args.timeout,
+                        log=lambda line: _log(err, line))
+    try:
+        proxy.start()
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    # the process is ours: hand the interpreter over often, so judging never holds a forward back long
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        where = f"{upstream}" + (f", /apiv3/* to {apiv3}" if apiv3 else "")
+        out.write(f"woowup-contract proxy: listening on {proxy.base_url}\n"
+                  f"  forwarding to {where}{' (invalid requests answered 400, not forwarded)' if args.errors else ''}\n"
+                  "  stop with Ctrl-C or SIGTERM: the report follows; one line per violating exchange on stderr\n")
+        out.flush()
+        while not stop.wait(0.2):
+            pass
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        proxy.stop()
+    verdicts = proxy.verdicts
+    masked = MaskedStream(stream, proxy.mask)  # type: ignore[arg-type]
+    try:
+        verdicts.write(args.format, masked)  # type: ignore[arg-type]
+        masked.flush()
+    finally:
+        if stream is not out:
+            stream.close()
+    if args.record:
+        proxy.write_har(args.record)
+    return EXIT_FAILED if verdicts.failed else EXIT_OK
+
+
+def run_traffic(args: argparse.Namespace, out: IO[str]) -> int:
+    """Every entry of every file judged (or counted as another host's)."""
+    from ..cli import open_output, registry_from
+    from ..endpoints._safety import MaskedStream
+    from ..model import Violation
+    from .har import read_har
+    from .judge import TrafficJudge, TrafficResult, Verdicts
+    from .proxy import KeyMask
+
+    registry = registry_from(args)
+    files = [(path, read_har(path)) for path in args.files]  # every file read before any verdict: a bad one is 2
+    judge = TrafficJudge(registry)
+    hosts = judge.hosts() | {h.lower() for h in args.api_host} | {h.lower().partition(":")[0] for h in args.api_host}
+    verdicts = Verdicts()
+    mask = KeyMask()  # a devtools HAR keeps the key in its headers: whatever it is, it is not printed
+    for path, entries in files:
+        name = os.path.basename(path) if len(files) == 1 else path
+        for entry in entries:
+            if entry.exchange is None:
+                violation = Violation("", "har", "error", f"entry {entry.index} cannot be judged: {entry.problem}")
+                verdicts.add([TrafficResult(source=f"{name}#{entry.index + 1} entry", violations=(violation,),
+                                            exchange=entry.index + 1, side="request", path=name)])
+                continue
+            exchange = entry.exchange
+            mask.learn(exchange.header("Authorization"))
+            netloc = exchange.url.split("//", 1)[-1].split("/", 1)[0].rpartition("@")[2].lower()
+            if not (entry.from_proxy or entry.host in hosts or netloc in hosts):
+                verdicts.skipped += 1
+                continue
+            exchange.origin = name
+            verdicts.add(judge.judge(exchange))
+    stream = open_output(args.output, out)
+    try:
+        verdicts.write(args.format, MaskedStream(stream, mask))  # type: ignore[arg-type]
+    finally:
+        if stream is not out:
+            stream.close()
+    return EXIT_FAILED if verdicts.failed else EXIT_OK
