@@ -39,6 +39,7 @@ JOURNAL_SIZE = 100_000
 ERROR_CODES: dict[int, str] = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     408: "request_timeout", 409: "conflict", 411: "length_required", 413: "payload_too_large",
+    414: "uri_too_long", 431: "header_fields_too_large", 505: "http_version_not_supported",
     415: "unsupported_media_type", 422: "unprocessable_entity", 429: "too_many_request",
     500: "internal_error", 501: "not_implemented", 502: "bad_gateway", 503: "service_unavailable",
     504: "gateway_timeout",

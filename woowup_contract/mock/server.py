@@ -25,7 +25,7 @@ from ..loader import Registry, load_registry
 from .app import MockApp
 from .faults import make_plan
 from .store import Store
-from .wsgi import ThreadedWSGIServer
+from .http import HEAD_TIMEOUT, THREADS, TIMEOUT, MockHTTPServer
 
 READY_TIMEOUT = 10.0
 
@@ -52,12 +52,16 @@ class MockServer:
     def __init__(self, registry: Registry | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  api_keys: Iterable[str] | None = None, db: str | None = None, envelope: bool = False,
                  rate_limit: Any = None, faults: Iterable[Any] = (), latency: Any = 0.0,
-                 max_body: int = 1024 * 1024, seed: int | None = None) -> None:
+                 max_body: int = 1024 * 1024, seed: int | None = None, threads: int = THREADS,
+                 head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT) -> None:
         keys = [_check_key(k) for k in api_keys] if api_keys is not None else [generate_key()]
         if not keys:
             raise ValueError("api_keys is empty: give at least one key, or None to have one generated")
         if max_body < 1:
             raise ValueError("max_body must be at least 1 byte")
+        if threads < 1 or head_timeout <= 0 or timeout <= 0:
+            raise ValueError("threads must be at least 1, head_timeout and timeout above 0 s")
+        self.threads, self.head_timeout, self.timeout = threads, head_timeout, timeout
         self.registry = registry if registry is not None else load_registry()
         self.host = host
         self.port = port
@@ -66,7 +70,7 @@ class MockServer:
         self.store = Store(db)
         self.app = MockApp(self.registry, self.store, keys, envelope=envelope, max_body=max_body,
                            plan=self._plan, seed=seed)
-        self._httpd: ThreadedWSGIServer | None = None
+        self._httpd: MockHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -75,8 +79,15 @@ class MockServer:
         """Listen and serve in a background thread; return once a request is answered."""
         if self.is_running:
             raise RuntimeError("the mock server is already running")
-        self._httpd = ThreadedWSGIServer(self.host, self.port, self.app, on_error=self._keep_error)
-        self.port = self._httpd.port
+        httpd = MockHTTPServer(self.host, self.port, self.app, threads=self.threads,
+                               head_timeout=self.head_timeout, timeout=self.timeout, on_error=self._keep_error)
+        try:
+            httpd.prepare()  # binds and starts the workers: an OSError here is "cannot listen"
+        except BaseException:
+            httpd.head_deadlines.close()
+            raise
+        self._httpd = httpd
+        self.port = httpd.port
         self._thread = threading.Thread(target=self._serve, name="woowup-mock", daemon=True)
         self._thread.start()
         if not self._wait_ready(timeout):
@@ -88,7 +99,7 @@ class MockServer:
         httpd = self._httpd
         assert httpd is not None
         try:
-            httpd.serve_forever()
+            httpd.serve()
         except BaseException as exc:  # noqa: BLE001 - kept for the caller
             self._keep_error(exc)
 
@@ -113,7 +124,7 @@ class MockServer:
         httpd, thread = self._httpd, self._thread
         self._httpd, self._thread = None, None
         if httpd is not None:
-            httpd.shutdown()
+            httpd.stop()
         if thread is not None:
             thread.join(5.0)
 
