@@ -127,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-body", type=_positive_int, default=1024 * 1024, metavar="BYTES",
                    help="largest accepted request body (default: 1 MiB)")
     p.add_argument("--seed", type=int, default=None, help="seed for random faults")
+    p.add_argument("--admin-token", metavar="TOKEN", default=os.environ.get("WOOWUP_MOCK_ADMIN_TOKEN") or None,
+                   help="the /_mock/* paths then need X-Mock-Admin-Token: TOKEN "
+                        "(default: $WOOWUP_MOCK_ADMIN_TOKEN; never printed)")
+    p.add_argument("--threads", type=_positive_int, default=32, metavar="N",
+                   help="worker threads, requests served at once (default: %(default)s)")
     p.set_defaults(func=_lazy("woowup_contract.mock.server", "run_cli"))
 
     # check ------------------------------------------------------------------------

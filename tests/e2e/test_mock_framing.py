@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -205,3 +206,63 @@ def test_idle_connections_wait_without_holding_a_worker() -> None:
         finally:
             for s in idle:
                 s.close()
+
+
+# -- the admin paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", ["Host: evil.example", "Host: 127.0.0.1:1", "Host: localhost.evil.example",
+                                   "Origin: http://evil.example"])
+def test_admin_paths_refuse_a_foreign_host_or_origin(mock: MockProcess, extra: str) -> None:
+    lines = [f"Host: 127.0.0.1:{mock.port}"] if extra.startswith("Origin") else []
+    data = (f"POST /_mock/reset HTTP/1.1\r\n" + "".join(f + "\r\n" for f in [*lines, extra])
+            + "Content-Length: 0\r\nConnection: close\r\n\r\n").encode()
+    answer = exchange(mock.port, data)
+    assert statuses(answer) == [403], answer[:300]  # and bob's record is still there (nothing_lost)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_admin_paths_answer_the_mocks_own_names(mock: MockProcess, host: str) -> None:
+    answer = exchange(mock.port, f"GET /_mock/health HTTP/1.1\r\nHost: {host}:{mock.port}\r\n"
+                                 f"Origin: http://{host}:{mock.port}\r\nConnection: close\r\n\r\n".encode())
+    assert statuses(answer) == [200], answer[:300]
+
+
+def test_an_admin_token_is_required_once_set_and_taken_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WOOWUP_MOCK_ADMIN_TOKEN", "admin-secret-1")
+    with MockServer(load_registry(), api_keys=[ALICE]) as server:  # started (readiness) with the token
+        assert server.admin_token == "admin-secret-1"
+        url = server.base_url + "/_mock/journal"
+        assert requests.get(url, timeout=10).status_code == 403
+        assert requests.get(url, headers={"X-Mock-Admin-Token": "wrong"}, timeout=10).status_code == 403
+        assert requests.get(url, headers=server.admin_headers, timeout=10).status_code == 200
+        assert "admin-secret-1" not in requests.get(url, timeout=10).text
+
+
+def test_overlapping_fault_updates_leave_the_body_limit_alone() -> None:
+    """A PUT /_mock/faults whose body is still arriving while another one completes: the
+    admin body limit never leaks into --max-body."""
+    with MockServer(load_registry(), api_keys=[ALICE]) as server:
+        plan = json.dumps({"faults": [], "latency": "0ms"}).encode()
+        head = (f"PUT /_mock/faults HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                f"Content-Length: {len(plan)}\r\nConnection: close\r\n\r\n").encode()
+        first, second = (socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(2))
+        try:
+            first.sendall(head + plan[:5])
+            time.sleep(0.5)  # ordering only: the first update is mid-body when the second starts
+            second.sendall(head + plan[:5])
+            time.sleep(0.5)
+            first.sendall(plan[5:])  # the first completes while the second is still reading
+            assert first.recv(4096).startswith(b"HTTP/1.1 200 ")
+            second.sendall(plan[5:])
+            assert second.recv(4096).startswith(b"HTTP/1.1 200 ")
+        finally:
+            first.close()
+            second.close()
+        assert server.app.max_body == 1024 * 1024
+        big = {**RECORD, "files": [f"file-{i:06d}.csv" for i in range(8000)]}  # ~150 KB, over 64 KiB
+        assert len(json.dumps(big)) > 100_000
+        response = requests.post(server.base_url + "/v1/log", json=big, timeout=20,
+                                 headers={"Authorization": f"Bearer {ALICE}"})
+        assert response.status_code == 200, response.text[:300]

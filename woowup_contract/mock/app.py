@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 import re
 import threading
 import time
@@ -33,6 +34,8 @@ ENDPOINT_CONTRACTS: tuple[str, ...] = ("connectors.post-log", "connectors.list-l
 RECORD_CONTRACT = "connectors.log-record"
 ADMIN_PREFIX = "/_mock/"
 FAULT_HEADER = "HTTP_X_MOCK_FAULT"
+ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
+ADMIN_TOKEN_ENV = "WOOWUP_MOCK_ADMIN_TOKEN"
 JOURNAL_SIZE = 100_000
 
 # the API v3 error codes (``too_many_request`` is WoowUp's spelling)
@@ -162,7 +165,8 @@ class MockApp:
 
     def __init__(self, registry: Registry, store: Store, api_keys: Sequence[str], *, envelope: bool = False,
                  max_body: int = 1024 * 1024, plan: FaultPlan | None = None, seed: int | None = None,
-                 log: Callable[[str], None] | None = None, journal_size: int = JOURNAL_SIZE) -> None:
+                 log: Callable[[str], None] | None = None, journal_size: int = JOURNAL_SIZE,
+                 admin_token: str | None = None, host: str = "127.0.0.1") -> None:
         if not api_keys:
             raise ValueError("the mock needs at least one API key")
         self.registry = registry
@@ -176,6 +180,9 @@ class MockApp:
         self.checker = Checker(registry, RECORD_CONTRACT)
         self._journal: deque[tuple[Any, ...]] = deque(maxlen=journal_size)
         self._journal_lock = threading.Lock()
+        self._admin_lock = threading.Lock()  # admin changes are whole: no lost updates
+        self.admin_token = admin_token or None
+        self._own_hosts = own_host_names(host)
         self._seq = 0
         self.errors: list[BaseException] = []
         self._routes = self._build_routes()
@@ -368,32 +375,33 @@ class MockApp:
         body = self.store.add(self.api_keys[account], payload.document)
         return Reply(200, body.encode("ascii"), valid=True, violations=result.violations)
 
-    def _read_body(self, environ: dict[str, Any]) -> bytes | Reply:
-        """At most max_body bytes; a larger body is refused by its length, never held whole."""
+    def _read_body(self, environ: dict[str, Any], limit: int | None = None) -> bytes | Reply:
+        """At most ``limit`` (default max_body) bytes; a larger body is refused by its length,
+        never held whole."""
         stream = environ["wsgi.input"]
         chunked = environ.get("wsgi.input_terminated") or "chunked" in environ.get(
             "HTTP_TRANSFER_ENCODING", "").lower()
         try:
-            return self._read_limited(stream, chunked, environ)
+            return self._read_limited(stream, chunked, environ, self.max_body if limit is None else limit)
         except OSError as exc:  # a broken chunked coding, or the client went away mid-body
             return error_reply(400, f"the body could not be read: {exc}", headers=[("Connection", "close")])
 
-    def _too_large(self) -> Reply:
-        return error_reply(413, f"the body is over the limit of {self.max_body} bytes",
-                           headers=[("Connection", "close")])
+    @staticmethod
+    def _too_large(limit: int) -> Reply:
+        return error_reply(413, f"the body is over the limit of {limit} bytes", headers=[("Connection", "close")])
 
-    def _read_limited(self, stream: Any, chunked: bool, environ: dict[str, Any]) -> bytes | Reply:
+    def _read_limited(self, stream: Any, chunked: bool, environ: dict[str, Any], limit: int) -> bytes | Reply:
         if chunked:
-            data = stream.read(self.max_body + 1)
-            return self._too_large() if len(data) > self.max_body else data
+            data = stream.read(limit + 1)
+            return self._too_large(limit) if len(data) > limit else data
         length_text = environ.get("CONTENT_LENGTH", "").strip()
         if not length_text:
             return b""
         if not _DIGITS.match(length_text):
             return error_reply(400, "Content-Length is not a whole number", headers=[("Connection", "close")])
         length = _saturate(length_text)
-        if length > self.max_body:
-            return self._too_large()
+        if length > limit:
+            return self._too_large(limit)
         chunks, remaining = [], length
         while remaining > 0:
             chunk = stream.read(remaining)
@@ -477,15 +485,38 @@ class MockApp:
 
     def reset(self) -> None:
         """Empty the records, the journal, the rate-limit windows and the stored errors."""
-        self.store.clear()
-        self.faults.reset_windows()
-        with self._journal_lock:
-            self._journal.clear()
-            self.errors.clear()
+        with self._admin_lock:
+            self.store.clear()
+            self.faults.reset_windows()
+            with self._journal_lock:
+                self._journal.clear()
+                self.errors.clear()
 
     # -- admin paths (not journaled, no faults, no keys in any answer) ----------------
 
+    def _admin_refusal(self, environ: dict[str, Any]) -> Reply | None:
+        """403 unless the request names this mock as its Host, comes from no foreign Origin,
+        and carries the admin token when one is set: a page in a browser (DNS rebinding,
+        CSRF) cannot reach the admin paths."""
+        port = environ.get("SERVER_PORT", "")
+        own = {f"{name}:{port}" for name in self._own_hosts}
+        host = environ.get("HTTP_HOST", "").strip().lower()
+        if host not in own:
+            return error_reply(403, f"the admin paths answer only requests for this mock's own address "
+                                    f"(Host: 127.0.0.1:{port}, localhost:{port} or [::1]:{port})")
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin.strip().lower() not in {f"http://{h}" for h in own}:
+            return error_reply(403, "the admin paths refuse requests from another origin")
+        if self.admin_token is not None:
+            sent = environ.get("HTTP_" + ADMIN_TOKEN_HEADER.upper().replace("-", "_"), "")
+            if not hmac.compare_digest(sent.strip().encode("latin-1", "replace"), self.admin_token.encode()):
+                return error_reply(403, f"the admin paths need the admin token: send {ADMIN_TOKEN_HEADER}")
+        return None
+
     def _admin(self, environ: dict[str, Any], method: str, path: str) -> Reply:
+        refused = self._admin_refusal(environ)
+        if refused is not None:
+            return refused
         allowed = {"health": ("GET",), "journal": ("GET",), "reset": ("POST",), "faults": ("GET", "PUT", "DELETE")}
         name = path[len(ADMIN_PREFIX):]
         if name not in allowed:
@@ -500,22 +531,21 @@ class MockApp:
         if name == "reset":
             self.reset()
             return Reply(200, b'{"status":"ok"}')
+        plan: FaultPlan | Reply | None = None
         if method == "DELETE":
-            self.faults.set_plan(FaultPlan())
+            plan = FaultPlan()
         elif method == "PUT":
-            plan = self._plan_from_body(environ)
+            plan = self._plan_from_body(environ)  # read outside the lock: a slow body holds nothing
             if isinstance(plan, Reply):
                 return plan
-            self.faults.set_plan(plan)
-        return Reply(200, json.dumps(self.faults.plan.to_dict()).encode("ascii"))
+        with self._admin_lock:
+            if plan is not None:
+                self.faults.set_plan(plan)
+            answer = self.faults.plan.to_dict()
+        return Reply(200, json.dumps(answer).encode("ascii"))
 
     def _plan_from_body(self, environ: dict[str, Any]) -> FaultPlan | Reply:
-        saved = self.max_body
-        try:
-            self.max_body = _ADMIN_MAX_BODY
-            data = self._read_body(environ)
-        finally:
-            self.max_body = saved
+        data = self._read_body(environ, _ADMIN_MAX_BODY)
         if isinstance(data, Reply):
             return data
         try:
@@ -528,6 +558,19 @@ class MockApp:
             return make_plan(faults, spec.get("latency") or 0.0, spec.get("rate_limit"))
         except (ValueError, RecursionError) as exc:
             return error_reply(400, f"bad fault plan: {exc}")
+
+
+def own_host_names(host: str) -> frozenset[str]:
+    """The names a Host header may give for a mock bound to ``host`` (lower case, no port)."""
+    names = {"127.0.0.1", "localhost", "[::1]"}
+    if host and host not in ("0.0.0.0", "::"):
+        names.add(f"[{host.lower()}]" if ":" in host else host.lower())
+    return frozenset(names)
+
+
+def admin_token_from_env() -> str | None:
+    """The admin token set for every mock started in this environment, if any."""
+    return os.environ.get(ADMIN_TOKEN_ENV) or None
 
 
 def _bound(day: date | None, *, start: bool) -> str | None:

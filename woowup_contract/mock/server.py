@@ -22,7 +22,7 @@ from types import FrameType, TracebackType
 from typing import IO, Any, Callable, Iterable
 
 from ..loader import Registry, load_registry
-from .app import MockApp
+from .app import ADMIN_TOKEN_HEADER, MockApp, admin_token_from_env
 from .faults import make_plan
 from .store import Store
 from .http import HEAD_TIMEOUT, THREADS, TIMEOUT, MockHTTPServer
@@ -53,7 +53,8 @@ class MockServer:
                  api_keys: Iterable[str] | None = None, db: str | None = None, envelope: bool = False,
                  rate_limit: Any = None, faults: Iterable[Any] = (), latency: Any = 0.0,
                  max_body: int = 1024 * 1024, seed: int | None = None, threads: int = THREADS,
-                 head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT) -> None:
+                 head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT,
+                 admin_token: str | None = None) -> None:
         keys = [_check_key(k) for k in api_keys] if api_keys is not None else [generate_key()]
         if not keys:
             raise ValueError("api_keys is empty: give at least one key, or None to have one generated")
@@ -68,8 +69,11 @@ class MockServer:
         self.db = db
         self._plan = make_plan(faults, latency, rate_limit)
         self.store = Store(db)
+        token = admin_token if admin_token is not None else admin_token_from_env()
+        if token is not None:
+            _check_key(token)
         self.app = MockApp(self.registry, self.store, keys, envelope=envelope, max_body=max_body,
-                           plan=self._plan, seed=seed)
+                           plan=self._plan, seed=seed, admin_token=token, host=host)
         self._httpd: MockHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -110,7 +114,7 @@ class MockServer:
                 return False
             conn = http.client.HTTPConnection(self._connect_host(), self.port, timeout=1.0)
             try:
-                conn.request("GET", "/_mock/health")
+                conn.request("GET", "/_mock/health", headers=self.admin_headers)
                 if conn.getresponse().status == 200:
                     return True
             except OSError:
@@ -155,6 +159,16 @@ class MockServer:
     def base_url(self) -> str:
         host = self._connect_host()
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def admin_token(self) -> str | None:
+        """The token the admin paths ask for (``$WOOWUP_MOCK_ADMIN_TOKEN`` unless given); None: no token."""
+        return self.app.admin_token
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """Headers an HTTP client sends to reach ``/_mock/*`` (the token, when one is set)."""
+        return {ADMIN_TOKEN_HEADER: self.app.admin_token} if self.app.admin_token else {}
 
     @property
     def api_keys(self) -> tuple[str, ...]:
@@ -227,13 +241,15 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     try:
         plan = make_plan(args.fault, args.latency, args.rate_limit)
         keys = [_check_key(k) for k in args.api_key] or None
+        admin_token = _check_key(args.admin_token) if args.admin_token else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     registry = registry_from(args)
     try:
         server = MockServer(registry, host=args.host, port=args.port, api_keys=keys, db=args.db,
                             envelope=args.envelope, rate_limit=plan.rate_limit, faults=plan.faults,
-                            latency=plan.latency, max_body=args.max_body, seed=args.seed)
+                            latency=plan.latency, max_body=args.max_body, seed=args.seed,
+                            admin_token=admin_token, threads=args.threads)
     except Exception as exc:  # sqlite3 errors for a bad --db
         raise UsageError(f"cannot open --db {args.db}: {exc}") from None
     err = sys.stderr
@@ -280,7 +296,8 @@ def _announce(out: IO[str], server: MockServer, *, generated: bool, plan_text: s
     lines = [f"woowup-contract mock: listening on {server.base_url}",
              "  POST /v1/log, GET /v1/logs (Bearer); GET /apiv3/stats (Basic <key> or Bearer)",
              f"  records: {server.db or 'in memory (lost at exit; --db FILE keeps them)'}",
-             f"  journal: GET {server.base_url}/_mock/journal; reset: POST {server.base_url}/_mock/reset"]
+             f"  journal: GET {server.base_url}/_mock/journal; reset: POST {server.base_url}/_mock/reset"
+             + (f" (send {ADMIN_TOKEN_HEADER})" if server.admin_token else "")]
     if generated:
         lines.append(f"  API key (generated, shown once): {server.api_key}")
     else:
