@@ -266,3 +266,22 @@ def test_overlapping_fault_updates_leave_the_body_limit_alone() -> None:
         response = requests.post(server.base_url + "/v1/log", json=big, timeout=20,
                                  headers={"Authorization": f"Bearer {ALICE}"})
         assert response.status_code == 200, response.text[:300]
+
+
+# -- the journal's byte budget -------------------------------------------------------------------
+
+
+def test_the_journal_keeps_to_its_byte_budget_oldest_first_and_pages() -> None:
+    budget = 200_000
+    with MockServer(load_registry(), api_keys=[ALICE], journal_bytes=budget) as server:
+        with requests.Session() as session:
+            for i in range(300):  # ~2 KB each: 600 KB offered to a 200 KB budget
+                session.get(server.base_url + f"/v1/logs/{i:04d}" + "x" * 2000, timeout=10)
+        assert 0 < server.app.journal_bytes <= budget
+        entries = requests.get(server.base_url + "/_mock/journal", timeout=10).json()
+        seqs = [e["seq"] for e in entries]
+        assert seqs[-1] == 300 and seqs[0] > 1 and seqs == list(range(seqs[0], 301))  # the oldest went
+        page = requests.get(server.base_url + f"/_mock/journal?after={seqs[0]}&limit=5", timeout=10).json()
+        assert [e["seq"] for e in page] == seqs[1:6]
+        assert requests.get(server.base_url + "/_mock/journal?limit=0", timeout=10).status_code == 400
+        server.check_errors()

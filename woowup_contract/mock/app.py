@@ -36,7 +36,10 @@ ADMIN_PREFIX = "/_mock/"
 FAULT_HEADER = "HTTP_X_MOCK_FAULT"
 ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
 ADMIN_TOKEN_ENV = "WOOWUP_MOCK_ADMIN_TOKEN"
-JOURNAL_SIZE = 100_000
+JOURNAL_SIZE = 100_000               # entries kept at most
+JOURNAL_BYTES = 32 * 1024 * 1024     # and bytes of their text at most: the oldest go first
+_ENTRY_OVERHEAD = 160                # bytes an entry costs beside its strings (tuple, floats, ints)
+_JOURNAL_PAGE = 500                  # entries per piece of a streamed GET /_mock/journal
 
 # the API v3 error codes (``too_many_request`` is WoowUp's spelling)
 ERROR_CODES: dict[int, str] = {
@@ -81,6 +84,7 @@ class Reply:
     valid: bool | None = None
     violations: tuple[Violation, ...] = ()
     fault: str | None = None
+    stream: Iterable[bytes] | None = None  # a body sent piece by piece (chunked), instead of ``body``
 
 
 def envelope(payload: Any, message: str, code: str) -> bytes:
@@ -166,7 +170,8 @@ class MockApp:
     def __init__(self, registry: Registry, store: Store, api_keys: Sequence[str], *, envelope: bool = False,
                  max_body: int = 1024 * 1024, plan: FaultPlan | None = None, seed: int | None = None,
                  log: Callable[[str], None] | None = None, journal_size: int = JOURNAL_SIZE,
-                 admin_token: str | None = None, host: str = "127.0.0.1") -> None:
+                 admin_token: str | None = None, host: str = "127.0.0.1",
+                 journal_bytes: int = JOURNAL_BYTES) -> None:
         if not api_keys:
             raise ValueError("the mock needs at least one API key")
         self.registry = registry
@@ -178,7 +183,10 @@ class MockApp:
         self.log = log
         self.faults = FaultInjector(plan or FaultPlan(), seed)
         self.checker = Checker(registry, RECORD_CONTRACT)
-        self._journal: deque[tuple[Any, ...]] = deque(maxlen=journal_size)
+        self._journal: deque[tuple[Any, ...]] = deque()
+        self._journal_size = journal_size
+        self._journal_budget = journal_bytes
+        self._journal_bytes = 0
         self._journal_lock = threading.Lock()
         self._admin_lock = threading.Lock()  # admin changes are whole: no lost updates
         self.admin_token = admin_token or None
@@ -228,6 +236,9 @@ class MockApp:
             except Exception as exc:
                 reply = self._crash(exc)
             self._record(environ, method, path, reply, started)
+        if reply.stream is not None:
+            start_response(_reason(reply.status), [_JSON, *reply.headers])
+            return [] if method == "HEAD" else reply.stream  # type: ignore[return-value]
         headers = [_JSON, ("Content-Length", str(len(reply.body))), *reply.headers]
         start_response(_reason(reply.status), headers)
         return [] if method == "HEAD" else [reply.body]
@@ -448,15 +459,20 @@ class MockApp:
                  printable(redact_query(environ.get("QUERY_STRING", ""))), reply.status, reply.code, reply.valid,
                  tuple((v.pointer, v.rule, v.severity) for v in reply.violations[:50]), reply.fault,
                  round(elapsed * 1000, 3))
+        size = _ENTRY_OVERHEAD + sum(len(x) for x in entry if isinstance(x, str)) + 48 * len(entry[7])
         with self._journal_lock:
             self._seq += 1
-            self._journal.append((self._seq, *entry))
+            self._journal.append((self._seq, size, *entry))
+            self._journal_bytes += size
+            while self._journal and (self._journal_bytes > self._journal_budget
+                                     or len(self._journal) > self._journal_size):
+                self._journal_bytes -= self._journal.popleft()[1]
         if self.log is not None:
-            self.log(self._log_line(self._entry_dict((0, *entry))))
+            self.log(self._log_line(self._entry_dict((0, size, *entry))))
 
     @staticmethod
     def _entry_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-        seq, when, method, path, query, status, code, valid, violations, fault, duration = row
+        seq, _size, when, method, path, query, status, code, valid, violations, fault, duration = row
         return {
             "seq": seq, "method": method, "path": path, "query": query, "status": status, "code": code,
             "valid": valid, "violations": [{"pointer": p, "rule": r, "severity": s} for p, r, s in violations],
@@ -483,6 +499,37 @@ class MockApp:
             rows = list(self._journal)
         return [self._entry_dict(row) for row in rows]
 
+    @property
+    def journal_bytes(self) -> int:
+        """What the journal holds now, in the bytes its budget counts."""
+        with self._journal_lock:
+            return self._journal_bytes
+
+    def _journal_reply(self, environ: dict[str, Any]) -> Reply:
+        """The journal as a JSON array, streamed in pieces (never one string of it all);
+        ``?after=SEQ`` and ``?limit=N`` page it."""
+        try:
+            params = dict(parse_qsl(environ.get("QUERY_STRING", ""), max_num_fields=8))
+            after = int(params.get("after", "0"))
+            limit = int(params["limit"]) if "limit" in params else None
+            if after < 0 or (limit is not None and limit < 1):
+                raise ValueError
+        except ValueError:
+            return error_reply(400, "after and limit must be whole numbers (after >= 0, limit >= 1)")
+        with self._journal_lock:
+            rows = [row for row in self._journal if row[0] > after]  # references: the budget bounds them
+        if limit is not None:
+            rows = rows[:limit]
+
+        def pieces() -> Iterable[bytes]:
+            yield b"["
+            for start in range(0, len(rows), _JOURNAL_PAGE):
+                text = ",".join(json.dumps(self._entry_dict(r)) for r in rows[start:start + _JOURNAL_PAGE])
+                yield ((b"," if start else b"") + text.encode("ascii"))
+            yield b"]"
+
+        return Reply(200, b"", stream=pieces())
+
     def reset(self) -> None:
         """Empty the records, the journal, the rate-limit windows and the stored errors."""
         with self._admin_lock:
@@ -490,6 +537,7 @@ class MockApp:
             self.faults.reset_windows()
             with self._journal_lock:
                 self._journal.clear()
+                self._journal_bytes = 0
                 self.errors.clear()
 
     # -- admin paths (not journaled, no faults, no keys in any answer) ----------------
@@ -527,7 +575,7 @@ class MockApp:
         if name == "health":
             return Reply(200, b'{"status":"ok"}')
         if name == "journal":
-            return Reply(200, json.dumps(self.journal()).encode("ascii"))
+            return self._journal_reply(environ)
         if name == "reset":
             self.reset()
             return Reply(200, b'{"status":"ok"}')

@@ -22,7 +22,7 @@ from types import FrameType, TracebackType
 from typing import IO, Any, Callable, Iterable
 
 from ..loader import Registry, load_registry
-from .app import ADMIN_TOKEN_HEADER, MockApp, admin_token_from_env
+from .app import ADMIN_TOKEN_HEADER, JOURNAL_BYTES, MockApp, admin_token_from_env
 from .faults import make_plan
 from .store import Store
 from .http import HEAD_TIMEOUT, THREADS, TIMEOUT, MockHTTPServer
@@ -54,7 +54,7 @@ class MockServer:
                  rate_limit: Any = None, faults: Iterable[Any] = (), latency: Any = 0.0,
                  max_body: int = 1024 * 1024, seed: int | None = None, threads: int = THREADS,
                  head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT,
-                 admin_token: str | None = None) -> None:
+                 admin_token: str | None = None, journal_bytes: int = JOURNAL_BYTES) -> None:
         keys = [_check_key(k) for k in api_keys] if api_keys is not None else [generate_key()]
         if not keys:
             raise ValueError("api_keys is empty: give at least one key, or None to have one generated")
@@ -73,7 +73,8 @@ class MockServer:
         if token is not None:
             _check_key(token)
         self.app = MockApp(self.registry, self.store, keys, envelope=envelope, max_body=max_body,
-                           plan=self._plan, seed=seed, admin_token=token, host=host)
+                           plan=self._plan, seed=seed, admin_token=token, host=host,
+                           journal_bytes=journal_bytes)
         self._httpd: MockHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
