@@ -24,6 +24,7 @@ _EXPORTS = {
     "load_registry": "loader",
     "payload_from_text": "sources",
     "read_file": "sources",
+    "validate": "api",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .checker import Checker
     from .loader import ContractError, Registry, UnknownContract, load_registry
     from .model import Contract, Result, Violation
+    from .api import validate
     from .sources import Payload, payload_from_text, read_file
 
 

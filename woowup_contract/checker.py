@@ -244,6 +244,8 @@ class Checker:
                     parent = _get(document, parts[:-1])
                     if type(parent) is not dict or hint.sibling not in parent:
                         continue
+                if hint.value_type is not None and _json_type(_get(document, parts)) != hint.value_type:
+                    continue
                 if value_rx is not None:
                     value = _get(document, parts)
                     if type(value) is not str or not value_rx.search(value):
@@ -293,3 +295,16 @@ def _get(document: Any, parts: Parts) -> Any:
         else:
             return _MISSING
     return document
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type name of a parsed value (an int is a number, a bool is not)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"

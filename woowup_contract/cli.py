@@ -16,8 +16,9 @@ import sys
 from typing import IO, Any, Callable, Sequence
 
 from . import __version__
-
 from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+
+FORMATS = ("text", "json", "junit", "github", "sarif")  # report.FORMATS, without importing the reporters
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main"]
 
@@ -48,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="a directory of your own contracts (*.yaml) that extends or overrides the bundled ones; repeatable",
     )
 
+    # how a report talks: for the commands that write one
+    talk = argparse.ArgumentParser(add_help=False)
+    loudness = talk.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", "-q", dest="verbosity", action="store_const", const=-1, default=0,
+                          help="text report: errors only (no warnings, hints, summary or progress line)")
+    loudness.add_argument("--verbose", "-v", dest="verbosity", action="store_const", const=1,
+                          help="text report: also a line for each valid payload")
+    talk.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true",
+                      help="no colour, even on a terminal (colour is never used off a terminal or with NO_COLOR set)")
+
     parser = argparse.ArgumentParser(
         prog="woowup-contract",
         description="Check what a WoowUp connector sends and receives against WoowUp's API contracts.",
@@ -58,9 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     # validate ---------------------------------------------------------------------
     p = sub.add_parser(
-        "validate", parents=[common], help="validate payload files, folders, JSONL or stdin",
+        "validate", parents=[common, talk], help="validate payload files, folders, JSONL or stdin",
         description="Validate payloads against a contract. Inputs: files, directories (recursive: *.json, *.jsonl, "
-                    "*.ndjson), globs, or - for stdin. JSONL/NDJSON holds one payload per line.",
+                    "*.ndjson in any case, without generate's *.expected.json labels), globs, or - for stdin. "
+                    "JSONL/NDJSON holds one payload per line.",
         epilog="Exit codes: 0 all valid (warnings allowed unless --strict), 1 a payload is invalid or unparseable, "
                "2 usage error (unknown contract, no input matched, missing or unreadable path).",
     )
@@ -69,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="contract id to validate against (default: %(default)s; see 'contracts list')")
     p.add_argument("--strict", action="store_true",
                    help="strict profile: the strict rules' findings are errors, not warnings")
-    p.add_argument("--format", choices=("text", "json", "junit", "github"), default="text",
-                   help="report format (default: %(default)s)")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="report format: text, json, junit, github (workflow annotations) or sarif (SARIF 2.1.0, "
+                        "for code scanning) (default: %(default)s)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--max-bytes", type=_positive_int, default=None, metavar="N",
                    help="largest payload read, a .json file or one JSONL line (default: 10485760, 10 MiB)")
@@ -135,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy("woowup_contract.mock.server", "run_cli"))
 
     # check ------------------------------------------------------------------------
-    p = sub.add_parser("check", parents=[common], help="check endpoints (the embedded mock, or a live URL)",
+    p = sub.add_parser("check", parents=[common, talk], help="check endpoints (the embedded mock, or a live URL)",
                        description="Property-based checks of the endpoints against the contracts, with "
                                    "schemathesis. Without --base-url the embedded mock is started and checked.",
                        epilog="Exit codes: 0 all checks pass, 1 a check failed, 2 usage or connection error.")
@@ -152,11 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: 25 against the mock, 10 against a live URL)")
     p.add_argument("--seed", type=int, default=None,
                    help="Hypothesis seed (default: random; the report shows it, so a run can be repeated)")
-    p.add_argument("--rate-limit", metavar="N/min", default=None,
-                   help="request budget (default: 60/min against a live URL, none against the mock)")
+    p.add_argument("--rate-limit", metavar="N/UNIT", default=None,
+                   help="request budget with its unit, such as 140/min or 5/s; none for no limit (default: 60/min "
+                        "against a remote URL, none against the mock or a URL on 127.0.0.1, localhost or [::1])")
     p.add_argument("--timeout", type=float, default=10.0, help="request timeout in seconds (default: %(default)s)")
-    p.add_argument("--format", choices=("text", "json", "junit"), default="text",
-                   help="report format (default: %(default)s)")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="report format: text, json, junit, github or sarif (default: %(default)s)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.set_defaults(func=_lazy("woowup_contract.endpoints", "run_cli"))
     return parser
@@ -198,7 +212,8 @@ def open_output(path: str | None, default: IO[str]) -> IO[str]:
 
 
 def cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
-    from .validate import validate_paths
+    from .batch import validate_paths
+    from .report import use_colour
 
     if not args.inputs:
         raise UsageError("no input given: name files, directories, globs, or - for stdin")
@@ -208,7 +223,8 @@ def cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
     try:
         return validate_paths(
             registry, args.inputs, contract=args.contract, strict=args.strict, fmt=args.format,
-            stream=stream, max_bytes=args.max_bytes, jobs=args.jobs,
+            stream=stream, max_bytes=args.max_bytes, jobs=args.jobs, verbosity=args.verbosity,
+            colour=stream is out and use_colour(out, args.no_color),
         )
     finally:
         if stream is not out:

@@ -7,7 +7,8 @@ runs or from the user's Hypothesis profile leaks in.
 
 Output: one file per payload in a directory (``payload-0001.json``, ...; an
 invalid payload gets ``payload-0001.expected.json`` beside it with the
-violations the validator will report), or JSONL on stdout with ``--out -``
+violations the validator will report; an earlier run's payload-*.json files in
+that directory are removed first, nothing else is), or JSONL on stdout with ``--out -``
 (valid: one payload per line, ready for ``validate -``; invalid: one
 ``{"name", "mutation", "violations", "payload"}`` object per line).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from typing import IO, Any
 
 from .cli import EXIT_OK, UsageError, registry_from
@@ -77,6 +79,26 @@ def _prepare_directory(path: str) -> None:
         raise UsageError(f"cannot write to {path}: not a directory")
 
 
+# what generate writes, and so all it ever removes: payload-0001.json, payload-0001.expected.json, ...
+_OWN_OUTPUT = re.compile(r"payload-\d{4,}(?:\.expected)?\.json")
+
+
+def _clear_own_outputs(path: str) -> None:
+    """Remove an earlier run's payloads (and labels), so a smaller or valid run leaves none behind;
+    every other file in the folder is left alone."""
+    try:
+        names = os.listdir(path)
+    except OSError as exc:
+        raise UsageError(f"cannot list {path}: {exc.strerror or exc}") from None
+    for name in names:
+        full = os.path.join(path, name)
+        if _OWN_OUTPUT.fullmatch(name) and os.path.isfile(full) and not os.path.islink(full):
+            try:
+                os.remove(full)
+            except OSError as exc:
+                raise UsageError(f"cannot remove the earlier output {full}: {exc.strerror or exc}") from None
+
+
 def _write(path: str, text: str) -> None:
     try:
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
@@ -116,6 +138,7 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
             out.write(line + "\n")
         return EXIT_OK
 
+    _clear_own_outputs(args.out)
     for name, value in zip(names, values):
         path = os.path.join(args.out, name + ".json")
         if args.invalid:

@@ -184,7 +184,8 @@ def _build(data: Mapping[str, Any], lines: Mapping[str, int], path: str, bundled
     )
     hints = tuple(
         Hint(say=h["say"], rule=h["when"].get("rule"), pointer=h["when"].get("pointer"),
-             sibling=h["when"].get("sibling"), value_matches=h["when"].get("value"))
+             sibling=h["when"].get("sibling"), value_matches=h["when"].get("value"),
+             value_type=h["when"].get("value_type"))
         for h in data.get("hints", ())
     )
     endpoint = None

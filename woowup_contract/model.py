@@ -121,6 +121,9 @@ class Hint:
     pointer: str | None = None
     sibling: str | None = None
     value_matches: str | None = None
+    # the JSON type of the offending value ("number", "string", ...): a hint for a fraction
+    # ("send whole units") is wrong for a string
+    value_type: str | None = None
 
 
 @dataclass(frozen=True)

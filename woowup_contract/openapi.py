@@ -13,7 +13,18 @@ would move the base URI of every reference); ``definitions`` is kept inside the
 component and ``#/definitions/...`` references are rewritten to point there;
 array-form ``items``/``additionalItems`` become ``prefixItems``/``items``;
 ``dependencies`` splits into ``dependentRequired``/``dependentSchemas``.
-Patterns are kept as they are: both dialects say ECMA-262.
+
+Patterns: both dialects say ECMA-262, where ``.`` matches no line terminator (``\\n``,
+``\\r``, U+2028, U+2029). Tools that generate strings from patterns with Python's ``re``
+(schemathesis) or validate with a Rust or PCRE engine read ``.`` as "anything but ``\\n``",
+so they draw ``"\\r"`` for ``^(.*)$`` and call the API wrong when it refuses it. Each
+``.`` outside a character class is therefore spelled ``[^\\n\\r\\u2028\\u2029]``, the
+same language in every dialect, and the pattern as the contract writes it stays beside
+it in ``x-pattern-verbatim``.
+
+Examples: ``examples`` holds only the documented examples that pass the contract, because
+mock servers (Prism) serve them as responses; the ones that fail it go to
+``x-invalid-examples`` and the ones that are not JSON to ``x-unparseable-examples``.
 
 Every element says where it comes from with ``x-provenance`` (official,
 documented, convention, assumption), as the contracts do.
@@ -41,6 +52,12 @@ COMPONENT_PREFIX = "#/components/schemas/"
 # error contract's examples to the right response.
 _ERROR_CODE_STATUS = {"bad_request": "400", "forbidden": "403", "too_many_request": "429",
                       "payload_too_large": "413", "unsupported_media_type": "415"}
+
+_WOOWUP_DOCS = "https://woowup-docs.gitbook.io/woowup-developer-docs"
+_TAG_DESCRIPTIONS = {
+    "connectors": "The connectors host: a connector posts a data-processing record and lists its own.",
+    "apiv3": "The API v3 host: account totals the connector's records feed.",
+}
 
 # Security schemes by the name the contracts use for them.
 _SCHEME_NAMES = {"bearer": "bearer", "basic-raw-key": "basicRawKey"}
@@ -74,6 +91,40 @@ def _security_scheme(scheme: str, provenance: str) -> dict[str, Any]:
 
 
 # -- draft-07 → OpenAPI 3.1 schema dialect ----------------------------------------------
+
+# ECMA-262's reading of ``.`` (no line terminator), spelled so every regex dialect agrees
+ECMA_DOT = "[^\\n\\r\\u2028\\u2029]"
+
+
+def ecma_explicit_pattern(pattern: str) -> str:
+    """``pattern`` with each ``.`` outside a character class spelled as :data:`ECMA_DOT`."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])  # an escape: ``\\.`` is a literal dot
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("[^]", i) or pattern.startswith("[]", i):
+                # ECMA's empty class ``[]`` / any-character ``[^]``: the ``]`` closes it
+                width = 3 if pattern[i + 1] == "^" else 2
+                out.append(pattern[i:i + width])
+                in_class = False
+                i += width
+                continue
+        elif char == ".":
+            out.append(ECMA_DOT)
+            i += 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def convert_schema(schema: Any, component: str | None = None) -> Any:
@@ -111,7 +162,12 @@ def convert_schema(schema: Any, component: str | None = None) -> Any:
         if key in ("properties", "patternProperties") and isinstance(value, dict):
             out[key] = {k: convert_schema(v, component) for k, v in value.items()}
             continue
-        if key in ("enum", "const", "default", "examples", "required", "type", "pattern", "format", "$comment",
+        if key == "pattern" and isinstance(value, str):
+            out[key] = ecma_explicit_pattern(value)
+            if out[key] != value:
+                out["x-pattern-verbatim"] = value
+            continue
+        if key in ("enum", "const", "default", "examples", "required", "type", "format", "$comment",
                    "title", "description"):
             out[key] = value
             continue
@@ -182,13 +238,15 @@ class _Builder:
         return [c for prefix, c in self.registry.embedded_contracts(body) if prefix == ""]
 
     def examples_for(self, target: str, contract: Contract, bodies: Iterable[Any],
-                     error_status: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """(examples that parse, the ones that do not) for ``target``: "request" or "response-STATUS"."""
+                     error_status: str | None = None) -> dict[str, Any]:
+        """The media-type keys for ``target`` ("request" or "response-STATUS"): ``examples`` (the ones
+        that pass), ``x-invalid-examples`` (the ones that fail) and ``x-unparseable-examples``."""
         candidates: list[tuple[Contract, Example]] = [(contract, e) for e in contract.examples]
         for body in bodies:
             for embedded in self.root_contracts(body):
                 candidates.extend((embedded, e) for e in embedded.examples)
-        parsed: dict[str, Any] = {}
+        passing: dict[str, Any] = {}
+        failing: dict[str, Any] = {}
         unparseable: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
         for owner, example in candidates:
@@ -206,8 +264,9 @@ class _Builder:
                 continue
             verdict = {"valid": "passes the contract", "invalid": "FAILS the contract"}.get(example.verdict,
                                                                                           example.verdict)
-            key = example.name if example.name not in parsed else f"{owner.id}.{example.name}"
-            parsed[key] = {
+            group = failing if example.verdict == "invalid" else passing
+            key = example.name if example.name not in group else f"{owner.id}.{example.name}"
+            group[key] = {
                 "summary": f"{example.provenance} example ({verdict}): {example.where}",
                 "description": example.note or "",
                 "value": value,
@@ -215,11 +274,16 @@ class _Builder:
                 "x-verdict": example.verdict,
                 "x-contract": owner.id,
             }
-            if not parsed[key]["description"]:
-                del parsed[key]["description"]
-        # a valid example first: tools such as Prism serve the first one
-        ordered = dict(sorted(parsed.items(), key=lambda kv: kv[1]["x-verdict"] != "valid"))
-        return ordered, unparseable
+            if not group[key]["description"]:
+                del group[key]["description"]
+        out: dict[str, Any] = {}
+        if passing:
+            out["examples"] = passing
+        if failing:
+            out["x-invalid-examples"] = failing
+        if unparseable:
+            out["x-unparseable-examples"] = unparseable
+        return out
 
     # -- operations ------------------------------------------------------------------
 
@@ -229,6 +293,7 @@ class _Builder:
         op: dict[str, Any] = {
             "operationId": contract.id,
             "summary": contract.title,
+            "description": _operation_description(contract, endpoint),
             "tags": [contract.id.split(".", 1)[0]],
             "externalDocs": {"url": contract.source.url,
                              "description": f"{contract.source.doc}: {contract.source.section}"},
@@ -269,12 +334,8 @@ class _Builder:
         return out
 
     def request_body(self, contract: Contract, endpoint: Endpoint) -> dict[str, Any]:
-        media: dict[str, Any] = {"schema": convert_schema(self.body_schema(endpoint.request_body))}
-        examples, unparseable = self.examples_for("request", contract, [endpoint.request_body])
-        if examples:
-            media["examples"] = examples
-        if unparseable:
-            media["x-unparseable-examples"] = unparseable
+        media: dict[str, Any] = {"schema": convert_schema(self.body_schema(endpoint.request_body)),
+                                 **self.examples_for("request", contract, [endpoint.request_body])}
         return {"required": True, "description": "The data-processing record a connector sends.",
                 "content": {"application/json": media}, "x-provenance": contract.endpoint.provenance
                 if contract.endpoint else "documented"}
@@ -282,15 +343,11 @@ class _Builder:
     def response(self, contract: Contract, endpoint: Endpoint, response: Response) -> dict[str, Any]:
         out: dict[str, Any] = {"description": response.description, "x-provenance": response.provenance}
         if response.body is not None:
-            media: dict[str, Any] = {"schema": self.response_schema(contract, response)}
             # the request's payload contract documents the stored record (POST /v1/log's 200)
             bodies = [response.body] + ([endpoint.request_body] if endpoint.request_body is not None else [])
-            examples, unparseable = self.examples_for(f"response-{response.status}", contract, bodies,
-                                                      error_status=response.status)
-            if examples:
-                media["examples"] = examples
-            if unparseable:
-                media["x-unparseable-examples"] = unparseable
+            media: dict[str, Any] = {"schema": self.response_schema(contract, response),
+                                     **self.examples_for(f"response-{response.status}", contract, bodies,
+                                                         error_status=response.status)}
             out["content"] = {"application/json": media}
         if response.headers:
             out["headers"] = {
@@ -315,6 +372,18 @@ class _Builder:
                             "documented": d.documented, "official": d.official, "resolution": d.resolution,
                             "x-provenance": d.provenance})
         return out
+
+
+def _operation_description(contract: Contract, endpoint: Endpoint) -> str:
+    """What a reader of the operation needs first: where it is documented and how a key is refused."""
+    text = f'{contract.title}, as documented in {contract.source.doc}, "{contract.source.section}".'
+    if endpoint.auth is not None:
+        text += f" Authorization: {', '.join(endpoint.auth.schemes)} ({endpoint.auth.provenance})."
+        refused = next((r for r in endpoint.responses if r.status in ("401", "403")), None)
+        if refused is not None:
+            text += f" A missing or invalid key is answered {refused.status} ({refused.provenance}), not 401." \
+                if refused.status == "403" else f" A missing or invalid key is answered {refused.status}."
+    return text
 
 
 def _example_matches(example: Example, target: str, error_status: str | None) -> bool:
@@ -365,11 +434,14 @@ def build_openapi(registry: Registry) -> dict[str, Any]:
                 "them fail the schema (x-verdict: invalid); x-drift lists where the page contradicts itself. "
                 "Each operation names its own server: the connectors host or the API v3 host."
             ),
+            # the API's owner: WoowUp publishes no licence for its API, so none is claimed here
+            "contact": {"name": "WoowUp developer documentation", "url": _WOOWUP_DOCS},
             "x-generator": f"woowup-contract {__version__}",
         },
         "externalDocs": {"url": docs[0], "description": "WoowUp Connectors"} if docs else None,
         "servers": [{"url": h, "description": _host_description(h)} for h in hosts],
-        "tags": [{"name": t} for t in sorted({c.id.split(".", 1)[0] for c in contracts})],
+        "tags": [{"name": t, "description": _TAG_DESCRIPTIONS.get(t, f"The {t}.* endpoint contracts.")}
+                 for t in sorted({c.id.split(".", 1)[0] for c in contracts})],
         "paths": paths,
         "components": {
             "schemas": {k: v for k, v in sorted(builder.components.items())},

@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import pytest
 
@@ -40,8 +40,8 @@ HELP = {
     "payloads": "glob of payload files to check, one test item per payload (JSONL/NDJSON: one per line); "
                 "ini: one glob per line, relative to rootdir; the option repeats and replaces the ini globs",
     "contract": f"contract id the payloads are checked against (default: {DEFAULT_CONTRACT})",
-    "payload_contracts": "lines 'GLOB = CONTRACT_ID': payload files matching GLOB use that contract "
-                         "(first match wins; others use woowup_contract)",
+    "payload_contracts": "lines 'GLOB = CONTRACT_ID': the files matching GLOB are payloads of that contract "
+                         "(collected as woowup_payloads are; first match wins; others use woowup_contract)",
     "strict": "strict profile: the contracts' strict findings fail the payload instead of being reported "
               "in a summary at the end",
     "contracts_dir": "a directory of your own contract files (*.yaml) extending or overriding the bundled "
@@ -282,10 +282,18 @@ class _Matcher:
 
     def __init__(self, settings: Settings) -> None:
         flags = re.IGNORECASE if os.name == "nt" else 0
+        # a 'GLOB = CONTRACT' line selects its files too: naming their contract says they are payloads;
+        # but --woowup-payloads replaces every ini selection (a run narrowed on purpose)
+        origin = settings.origins.get("payload_contracts", "ini key woowup_payload_contracts")
+        by_option = settings.origins.get("payloads", "").startswith("option")
+        self.globs: list[tuple[PayloadGlob, str]] = [
+            *((g, settings.origins.get("payloads", "")) for g in settings.payload_globs),
+            *(() if by_option else ((g, origin) for g, _ in settings.payload_contracts))]
         # one group per glob: the match says which glob selected the file
-        self.selected = re.compile("|".join(f"({g.regex()})" for g in settings.payload_globs),
-                                   flags) if settings.payload_globs else None
+        self.selected = re.compile("|".join(f"({g.regex()})" for g, _ in self.globs),
+                                   flags) if self.globs else None
         self.mapping = [(re.compile(g.regex(), flags), c) for g, c in settings.payload_contracts]
+        self._mapping_offset = None if by_option else len(settings.payload_globs)
         self.default = settings.contract
         self.used: set[int] = set()  # indexes of the globs that selected a collected file
 
@@ -298,10 +306,13 @@ class _Matcher:
         if match is None:
             return None
         self.used.add((match.lastindex or 1) - 1)
-        for rx, contract in self.mapping:
+        found = None
+        for index, (rx, contract) in enumerate(self.mapping):
             if rx.fullmatch(path):
-                return contract
-        return self.default
+                if self._mapping_offset is not None:  # its glob selected a file, whichever group matched
+                    self.used.add(self._mapping_offset + index)
+                found = found or contract
+        return found or self.default
 
 
 # -- per-run state -----------------------------------------------------------------
@@ -399,11 +410,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     _check_contracts(state)
     if not hasattr(config, "workerinput"):  # xdist workers: the controller warned already
-        for pattern in settings.payload_globs:
+        for pattern, origin in state.matcher.globs:
             if not pattern.matches_a_file():
                 config.issue_config_time_warning(WoowupContractWarning(
-                    f"woowup-contract: {settings.origins['payloads']}: {_shown(config, pattern)} matches no file"),
-                    stacklevel=2)
+                    f"woowup-contract: {origin}: {_shown(config, pattern)} matches no file"), stacklevel=2)
 
 
 def _check_contracts(state: _State) -> None:
@@ -472,39 +482,64 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Warn about a glob whose files exist but were not collected (outside testpaths, say)."""
     config = session.config
     state = config.stash.get(STATE_KEY, None)
-    if state is None or not state.settings.payload_globs or config.args_source == pytest.Config.ArgsSource.ARGS:
+    if state is None or not state.matcher.globs or config.args_source == pytest.Config.ArgsSource.ARGS:
         return  # paths named on the command line narrow the run on purpose
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and workerinput.get("workerid") != "gw0":
         return  # xdist: every worker collects the same; one says it
     import warnings
 
-    for index, pattern in enumerate(state.settings.payload_globs):
+    for index, (pattern, origin) in enumerate(state.matcher.globs):
         if index not in state.matcher.used and pattern.matches_a_file():
             warnings.warn(WoowupContractWarning(
-                f"woowup-contract: {state.settings.origins['payloads']}: {_shown(config, pattern)} matches files "
+                f"woowup-contract: {origin}: {_shown(config, pattern)} matches files "
                 "that pytest did not collect: add their folder to testpaths or to the command line"), stacklevel=1)
 
 
 class PayloadFile(pytest.File):
-    """A payload file: one item for a JSON file, one per non-blank line for JSONL/NDJSON."""
+    """A payload file: one item for a JSON file, one per non-blank line for JSONL/NDJSON.
+
+    A line's item is named for its content (``payload-`` and 8 hex digits of its SHA-256,
+    ``-2``… for a repeat), not its number: inserting a line above keeps every id, so
+    ``--lf`` reruns the line that failed. The line number is shown in the location and
+    the failure text.
+    """
 
     contract: str = DEFAULT_CONTRACT
 
     def collect(self) -> Iterator[PayloadItem]:
         path = os.fspath(self.path)
-        if not path.endswith(LINE_SUFFIXES):
+        if not path.lower().endswith(LINE_SUFFIXES):
             # read when run, not when collected: collection stays as cheap as a file listing
             yield PayloadItem.from_parent(self, name="payload")
             return
-        from .sources import read_file
+        import hashlib
 
-        for payload in read_file(path):
-            suffix = payload.source[len(path) + 1:] if payload.source.startswith(path + ":") else ""
-            line = int(suffix) if suffix.isdigit() else None
-            item: PayloadItem = PayloadItem.from_parent(self, name=f"line-{line}" if line else "payload")
-            item.payload, item.line = payload, line
-            yield item
+        from .sources import DEFAULT_MAX_BYTES, Payload, parse_raw, raw_lines, read_file
+
+        handle: IO[bytes] | None = None
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below, after the generator is drained
+        except OSError:
+            items: Any = read_file(path)  # an error payload that says why
+        else:
+            items = raw_lines(handle, path, DEFAULT_MAX_BYTES)
+        seen: dict[str, int] = {}
+        try:
+            for item in items:
+                if isinstance(item, Payload):  # a line too long, or no line at all: named by what it is
+                    payload, key = item, (item.error.rule if item.error else "payload")
+                else:
+                    payload, key = parse_raw(item), hashlib.sha256(item[2]).hexdigest()[:8]
+                seen[key] = seen.get(key, 0) + 1
+                name = f"payload-{key}" + (f"-{seen[key]}" if seen[key] > 1 else "")
+                suffix = payload.source[len(path) + 1:] if payload.source.startswith(path + ":") else ""
+                entry: PayloadItem = PayloadItem.from_parent(self, name=name)
+                entry.payload, entry.line = payload, int(suffix) if suffix.isdigit() else None
+                yield entry
+        finally:
+            if handle is not None:
+                handle.close()
 
 
 class PayloadItem(pytest.Item):
@@ -560,21 +595,16 @@ def describe_result(result: Result, contract: str, profile: str, source: str | N
     counts = _plural(len(result.errors), "error")
     if result.warnings:
         counts += ", " + _plural(len(result.warnings), "warning")
-    head = f"{where}: invalid {contract} payload ({profile} profile): {counts}"
+    from .report import one_line
+
+    head = one_line(f"{where}: invalid {contract} payload ({profile} profile): {counts}")
     return head + "\n" + _violation_lines(result.violations)
 
 
 def _violation_lines(violations: Sequence[Violation]) -> str:
-    from .report import pointer_label, safe
+    from .report import format_violations
 
-    lines = []
-    for v in violations:
-        level = "" if v.severity == "error" else "warning: "
-        where = f" (line {v.line}, column {v.column})" if v.line is not None else ""
-        lines.append(safe(f"{pointer_label(v.pointer)}: {level}{v.message} [{v.rule}]{where}"))
-        if v.hint:
-            lines.append(safe(f"    hint: {v.hint}"))
-    return "\n".join(lines)
+    return format_violations(violations)
 
 
 # -- strict findings summary ----------------------------------------------------------
@@ -662,7 +692,7 @@ def woowup_validate(request: pytest.FixtureRequest) -> Validate:
         many = False
         if isinstance(payload, os.PathLike) or (isinstance(payload, str) and not payload.lstrip().startswith(("{", "["))):
             path = os.fspath(payload)
-            many = path.endswith(LINE_SUFFIXES)
+            many = path.lower().endswith(LINE_SUFFIXES)
             results = [checker.check(p) for p in read_file(path)]
         elif isinstance(payload, str):
             results = [checker.check(payload_from_text("<text>", payload))]

@@ -85,6 +85,7 @@ class _State:
         if self.report is not None or self.problem is not None:
             return self.report
         from .endpoints import ConnectionProblem, Masker, Settings, parse_rate_limit, run_checks
+        from .endpoints._safety import default_rate
 
         try:
             registry = self.registry()
@@ -92,7 +93,8 @@ class _State:
                 if not self.api_key:
                     self.problem = "no API key for --woowup-base-url: pass --woowup-api-key or set WOOWUP_API_KEY"
                     return None
-                rate = parse_rate_limit(self.rate_limit) if self.rate_limit is not None else 60.0
+                rate = (parse_rate_limit(self.rate_limit) if self.rate_limit is not None
+                        else default_rate(str(self.base_url)))
                 settings = Settings(base_url=str(self.base_url), api_key=self.api_key, live=True,
                                     allow_writes=self.allow_writes, apiv3_base_url=self.apiv3_url,
                                     max_examples=self.max_examples or 10, seed=self.seed, rate_per_minute=rate,
@@ -154,11 +156,33 @@ def pytest_configure(config: pytest.Config) -> None:
         if base_url is not None:  # against a live API that multiplies the request rate: refuse
             raise pytest.UsageError(f"woowup-contract: --woowup-endpoints against {base_url}: {why}")
         config.issue_config_time_warning(pytest.PytestConfigWarning(f"woowup-contract: {why}"), stacklevel=2)
+    if seed is None:
+        workerinput = getattr(config, "workerinput", None)
+        if workerinput is not None and SEED_KEY in workerinput:
+            seed = int(workerinput[SEED_KEY])  # an xdist worker: the controller's seed, the one in the header
+        else:
+            seed = secrets.randbelow(2**32)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "woowup_contract-endpoints-xdist")
     config.stash[STATE_KEY] = _State(
         base_url=base_url, api_key=api_key, contracts_dirs=[str(d) for d in dirs],
         allow_writes=bool(config.getoption("woowup_endpoints_allow_writes")), max_examples=max_examples,
-        seed=seed if seed is not None else secrets.randbelow(2**32), rate_limit=rate,
+        seed=seed, rate_limit=rate,
         apiv3_url=config.getoption("woowup_endpoints_apiv3_url"))
+
+
+SEED_KEY = "woowup_endpoints_seed"
+
+
+class _XdistHooks:
+    """Registered only where pytest-xdist is installed (its hook is unknown elsewhere): each
+    worker gets the controller's seed in its ``workerinput``, as pytest-randomly sends its own,
+    so the seed the header prints is the one every worker draws from."""
+
+    def pytest_configure_node(self, node: Any) -> None:
+        state = node.config.stash.get(STATE_KEY, None)
+        if state is not None:
+            node.workerinput[SEED_KEY] = state.seed
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -247,11 +271,11 @@ class EndpointCheckItem(pytest.Item):
         if outcome.status == "failed":
             lines = [f"{self.operation}: {self.check} failed on {outcome.failures} of {outcome.requests} "
                      f"requests ({CHECKS[self.check]}), seed {report.settings.seed}"]
+            from .report import format_violation
+
             for finding in outcome.findings:
-                v = finding.violation
-                where = v.pointer or "(root)"
-                source = "" if finding.source == self.operation else f"{finding.source}: "
-                lines.append(f"  {source}{where}: {v.message}")
+                source = None if finding.source == self.operation else finding.source
+                lines.extend("  " + line for line in format_violation(finding.violation, source))
             raise EndpointCheckFailed("\n".join(lines))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

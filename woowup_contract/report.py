@@ -12,11 +12,12 @@ import json
 import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import IO, Callable, ClassVar
+from typing import IO, Any, Callable, ClassVar, Iterable
 
 from .model import Result, Violation
 
-FORMATS = ("text", "json", "junit", "github")
+FORMATS = ("text", "json", "junit", "github", "sarif")
+TOOL_URI = "https://pypi.org/project/woowup-contract/"
 
 
 @dataclass
@@ -75,6 +76,45 @@ def pointer_label(pointer: str) -> str:
     return pointer if pointer else "(root)"
 
 
+Paint = Callable[[str, str], str]
+
+
+def plain(text: str, role: str) -> str:
+    """No colour: the text as it is, whatever its role."""
+    return text
+
+
+_ANSI = {"error": "\x1b[31m", "warning": "\x1b[33m", "pointer": "\x1b[1m", "hint": "\x1b[2m",
+         "ok": "\x1b[32m"}
+
+
+def ansi(text: str, role: str) -> str:
+    """Colour for a terminal; the text was escaped first, so the only escapes are these."""
+    code = _ANSI.get(role)
+    return f"{code}{text}\x1b[0m" if code else text
+
+
+def format_violation(v: Violation, source: str | None = None, *, hints: bool = True,
+                     paint: Paint = plain) -> list[str]:
+    """The one way every surface says a violation (CLI, plugin, mock, endpoint checks):
+    ``[SOURCE: ]POINTER: [warning: ]MESSAGE [RULE] (line L, column C)``, then the hint
+    indented on its own line. Control characters and ANSI escapes from the payload are
+    escaped, so a key cannot split a line or drive the terminal."""
+    where = f" (line {v.line}, column {v.column})" if v.line is not None else ""
+    head = paint(one_line(source) + ": ", "source") if source else ""
+    level = "" if v.severity == "error" else paint("warning:", "warning") + " "
+    lines = [f"{head}{paint(one_line(pointer_label(v.pointer)), 'pointer')}: {level}"
+             f"{one_line(v.message)} [{one_line(v.rule)}]{where}"]
+    if hints and v.hint:
+        lines.append(paint(f"    hint: {one_line(v.hint)}", "hint"))
+    return lines
+
+
+def format_violations(violations: Iterable[Violation], source: str | None = None) -> str:
+    """``format_violation`` for each, one per line (no trailing newline)."""
+    return "\n".join(line for v in violations for line in format_violation(v, source))
+
+
 class Reporter(ABC):
     """Writes results as they come; ``finish`` writes what needs the totals."""
 
@@ -95,20 +135,33 @@ class Reporter(ABC):
 
 
 class TextReporter(Reporter):
-    """``SOURCE: POINTER: MESSAGE`` per violation, hints indented below, then a summary line."""
+    """``SOURCE: POINTER: MESSAGE`` per violation, hints indented below, then a summary line.
+
+    ``verbosity`` -1 (``--quiet``) keeps only the errors: no warnings, hints or summary;
+    1 (``--verbose``) adds a line for each valid payload. ``paint`` colours a terminal.
+    """
 
     name = "text"
 
+    def __init__(self, stream: IO[str], report: Report, *, verbosity: int = 0, paint: Paint = plain) -> None:
+        super().__init__(stream, report)
+        self.verbosity = verbosity
+        self.paint = paint
+
     def add(self, result: Result) -> None:
         write = self.stream.write
+        quiet = self.verbosity < 0
         for v in result.violations:
-            where = f" (line {v.line}, column {v.column})" if v.line is not None else ""
-            level = "" if v.severity == "error" else "warning: "
-            write(one_line(f"{result.source}: {pointer_label(v.pointer)}: {level}{v.message} [{v.rule}]{where}") + "\n")
-            if v.hint:
-                write(one_line(f"    hint: {v.hint}") + "\n")
+            if quiet and v.severity != "error":
+                continue
+            for line in format_violation(v, result.source, hints=not quiet, paint=self.paint):
+                write(line + "\n")
+        if self.verbosity > 0 and result.valid:
+            write(f"{one_line(result.source)}: {self.paint('ok', 'ok')}\n")
 
     def finish(self) -> None:
+        if self.verbosity < 0:
+            return
         s = self.report.summary
         plural = "" if s.payloads == 1 else "s"
         extra = []
@@ -117,9 +170,10 @@ class TextReporter(Reporter):
         if s.warnings:
             extra.append(f"{s.warnings} warning{'s' if s.warnings != 1 else ''}")
         tail = f" ({', '.join(extra)})" if extra else ""
+        invalid = f"{s.invalid} invalid"
         self.stream.write(
             f"{s.payloads} payload{plural} checked against {self.report.contract} ({self.report.profile}): "
-            f"{s.valid} valid, {s.invalid} invalid{tail}\n"
+            f"{s.valid} valid, {self.paint(invalid, 'error') if s.invalid else invalid}{tail}\n"
         )
 
 
@@ -157,7 +211,7 @@ class JunitReporter(Reporter):
 
         name = quoteattr(_xml_text(result.source))
         classname = quoteattr(self.report.contract)
-        lines = [_violation_line(v) for v in result.violations]
+        lines = [line for v in result.violations for line in format_violation(v)]
         body = ""
         if not result.valid:
             first = result.errors[0]
@@ -194,12 +248,10 @@ class GithubReporter(Reporter):
                 props.append(f"line={v.line}")
                 props.append(f"col={v.column}")
             props.append(f"title={_gh_prop('woowup-contract ' + v.rule)}")
-            text = f"{pointer_label(v.pointer)}: {v.message}"
-            if v.hint:
-                text += f" (hint: {v.hint})"
-            if result.source != (result.path or result.source):
-                text = f"{result.source}: {text}"
-            self.stream.write(f"::{level} {','.join(props)}::{_gh_data(text)}\n")
+            shown = result.source if result.source != (result.path or result.source) else None
+            # the hint becomes the annotation's second line
+            text = "%0A".join(_gh_data(line) for line in format_violation(v, shown))
+            self.stream.write(f"::{level} {','.join(props)}::{text}\n")
 
     def finish(self) -> None:
         s = self.report.summary
@@ -207,11 +259,64 @@ class GithubReporter(Reporter):
                           f"{s.valid} valid, {s.invalid} invalid\n")
 
 
-def _violation_line(v: Violation) -> str:
-    where = f" (line {v.line}, column {v.column})" if v.line is not None else ""
-    level = "" if v.severity == "error" else "warning: "
-    text = one_line(f"{pointer_label(v.pointer)}: {level}{v.message} [{v.rule}]{where}")
-    return text + (f"\n    hint: {one_line(v.hint)}" if v.hint else "")
+class SarifReporter(Reporter):
+    """SARIF 2.1.0 for code scanning: one result per violation, one rule per rule id seen.
+
+    The log is one document whose rules are known only at the end, so results are kept
+    (as small dicts) until ``finish``.
+    """
+
+    name = "sarif"
+
+    def start(self) -> None:
+        self._results: list[dict[str, Any]] = []
+        self._rules: dict[str, int] = {}
+
+    def add(self, result: Result) -> None:
+        for v in result.violations:
+            index = self._rules.setdefault(v.rule, len(self._rules))
+            location: dict[str, Any] = {"artifactLocation": {"uri": _sarif_uri(result.path or result.source)}}
+            if v.line is not None:
+                location["region"] = {"startLine": v.line, "startColumn": v.column or 1}
+            self._results.append({
+                "ruleId": v.rule, "ruleIndex": index, "level": "error" if v.severity == "error" else "warning",
+                "message": {"text": "\n".join(format_violation(v))},
+                "locations": [{"physicalLocation": location}],
+                "properties": {"pointer": safe(v.pointer), "source": safe(result.source)},
+            })
+
+    def finish(self) -> None:
+        from . import __version__
+
+        rules = [{"id": rule, "name": rule, "shortDescription": {"text": _rule_text(rule)},
+                  "helpUri": TOOL_URI} for rule in self._rules]
+        log = {
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {"name": "woowup-contract", "version": __version__,
+                                    "informationUri": TOOL_URI, "rules": rules}},
+                "results": self._results,
+                "properties": {"contract": self.report.contract, "profile": self.report.profile,
+                               "summary": self.report.summary.to_dict()},
+            }],
+        }
+        self.stream.write(json.dumps(log, indent=2, ensure_ascii=False) + "\n")
+
+
+_RULE_TEXT = {"parse": "the payload is not one JSON document", "read": "the payload could not be read",
+              "size": "the payload is larger than --max-bytes"}
+
+
+def _rule_text(rule: str) -> str:
+    return _RULE_TEXT.get(rule, f"the contract's {safe(rule)} rule")
+
+
+def _sarif_uri(path: str) -> str:
+    """A relative URI reference, as code scanning wants: '/' separators, percent-escaped."""
+    from urllib.parse import quote
+
+    return quote(safe(path).replace("\\", "/"), safe="/:@")
 
 
 def _xml_text(text: str) -> str:
@@ -235,16 +340,30 @@ def _gh_prop(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-REPORTERS: dict[str, Callable[[IO[str], Report], Reporter]] = {
-    cls.name: cls for cls in (TextReporter, JsonReporter, JunitReporter, GithubReporter)
+REPORTERS: dict[str, type[Reporter]] = {
+    cls.name: cls for cls in (TextReporter, JsonReporter, JunitReporter, GithubReporter, SarifReporter)
 }
 
 
-def make_reporter(name: str, stream: IO[str], report: Report) -> Reporter:
+def make_reporter(name: str, stream: IO[str], report: Report, *, verbosity: int = 0,
+                  paint: Paint = plain) -> Reporter:
+    """The reporter ``name``; verbosity and colour matter to the text report only."""
     try:
-        return REPORTERS[name](stream, report)
+        cls = REPORTERS[name]
     except KeyError:
         raise ValueError(f"unknown format {name!r}; choose from {', '.join(FORMATS)}") from None
+    if cls is TextReporter:
+        return TextReporter(stream, report, verbosity=verbosity, paint=paint)
+    return cls(stream, report)
+
+
+def use_colour(stream: IO[str], no_color: bool = False) -> bool:
+    """Colour only on a terminal, never with ``--no-color`` or ``NO_COLOR`` set (no-color.org)."""
+    import os
+
+    if no_color or os.environ.get("NO_COLOR", ""):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 class Progress:
@@ -276,7 +395,11 @@ class Progress:
         self.stream.flush()
         self._shown = True
 
-    def close(self) -> None:
+    def clear(self) -> None:
+        """Wipe the line before a report line shares the terminal with it; the next update redraws."""
         if self._shown:
             self.stream.write("\r" + " " * 60 + "\r")
             self.stream.flush()
+            self._shown = False
+
+    close = clear

@@ -20,6 +20,8 @@ from .model import Violation
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
 LINE_SUFFIXES = (".jsonl", ".ndjson")
+# the labels `generate --invalid` writes beside each payload: never payloads in a folder walk
+EXPECTED_SUFFIX = ".expected.json"
 _GLOB_CHARS = "*?["
 
 
@@ -81,7 +83,10 @@ def parse_json(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
         message = exc.msg
         if message.startswith(("Expecting property name", "Expecting value")) and _trailing_comma(text, exc.pos):
             message = "trailing comma (JSON allows none before } or ])"
-        raise ParseFailure(f"invalid JSON: {message}", exc.lineno, exc.colno) from None
+        hint = None
+        if message == "Extra data" and "\n" in text[:exc.pos]:
+            hint = "this looks like JSONL, one payload per line: name the file .jsonl or .ndjson"
+        raise ParseFailure(f"invalid JSON: {message}", exc.lineno, exc.colno, hint) from None
     except ValueError as exc:  # NaN / Infinity
         line, column = _constant_position(text)
         raise ParseFailure(f"invalid JSON: {exc} (NaN and Infinity are not JSON numbers)", line, column) from None
@@ -160,6 +165,11 @@ def _unreadable(source: str, message: str) -> Payload:
     return Payload(source=source, path=source, error=_error("read", message), unreadable=True)
 
 
+def is_lines(path: str) -> bool:
+    """Whether a path holds JSONL (one payload per line), by its suffix in any case."""
+    return path.lower().endswith(LINE_SUFFIXES)
+
+
 def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload]:
     """The payloads of one file: one for JSON, one per non-blank line for JSONL/NDJSON."""
     try:
@@ -178,7 +188,7 @@ def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload
         if stat.S_ISDIR(info.st_mode):
             yield _unreadable(path, "is a directory")
             return
-        if path.endswith(LINE_SUFFIXES):
+        if is_lines(path):
             with os.fdopen(fd, "rb", closefd=False) as handle:
                 yield from _read_lines(handle, path, max_bytes)
             return
@@ -273,7 +283,7 @@ def iter_units(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES
     for path in files:
         if path is None:
             yield from read_stdin(max_bytes)
-        elif path.endswith(LINE_SUFFIXES):
+        elif is_lines(path):
             try:
                 handle = open(path, "rb")
             except OSError:
@@ -319,7 +329,8 @@ def _walk(directory: str) -> Iterator[str]:
     for root, dirs, names in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
         for name in sorted(names):
-            if name.endswith(PAYLOAD_SUFFIXES):
+            lower = name.lower()  # out/A.JSON is a payload too
+            if lower.endswith(PAYLOAD_SUFFIXES) and not lower.endswith(EXPECTED_SUFFIX):
                 yield os.path.join(root, name)
 
 

@@ -17,6 +17,7 @@ from plugin_repo import (
     INI,
     LEAN,
     RECORD,
+    batch_item,
     collected,
     junit_nodeid,
     junit_outcomes,
@@ -163,12 +164,12 @@ def test_strict_findings_pass_and_are_summarised_at_the_end(repo: pytest.Pyteste
     text = result.stdout.str()
     summary = text[text.index("woowup-contract strict findings"):]
     lines = summary.splitlines()
-    assert lines[1] == "out/batch.jsonl::line-4"
+    assert lines[1] == batch_item(4)
     assert lines[2].startswith("  /processingtime: warning: processingtime should be an ISO-8601 date-time")
     column = BATCH.splitlines()[3].index('"yesterday"') + 1
     assert lines[2].endswith(f"[processingtime-iso8601] (line 4, column {column})")
     assert lines[3].startswith("1 strict finding in 1 test;")
-    assert "FAILED out/batch.jsonl::line-4" not in text
+    assert "FAILED " + batch_item(4) not in text
 
 
 @pytest.mark.parametrize("how", [("--woowup-strict",), ("-o", "woowup_strict=true")], ids=["option", "ini"])
@@ -206,7 +207,7 @@ def test_junit_carries_the_violation_text_in_each_failure(repo: pytest.Pytester)
         "out/documented-example.json: invalid connectors.log-record payload (official profile): 3 errors")
     assert "/stats/customers/per_branches/0/total_created: 'total_created' is a required property" in failure.text
     assert "hint: rename created to total_created" in failure.text
-    line = cases["out/batch.jsonl::line-3"].find("failure")
+    line = cases[batch_item(3)].find("failure")
     assert line is not None and "/stats/purchases/total_revenue: 12345.67 is not of type 'integer'" in line.text
     assert cases["out/daily-run.json::payload"].find("failure") is None
 
@@ -220,7 +221,7 @@ def test_xdist_gives_the_same_outcomes_as_a_serial_run(repo: pytest.Pytester) ->
     assert junit_outcomes(repo.path / "parallel.xml") == expected
     for run in (serial, parallel):
         text = run.stdout.str()
-        assert "woowup-contract strict findings" in text and "out/batch.jsonl::line-4" in text, text
+        assert "woowup-contract strict findings" in text and batch_item(4) in text, text
         assert "/stats/purchases/total_revenue: 12345.67 is not of type 'integer'" in text
 
 

@@ -325,7 +325,7 @@ def test_format_github(run_cli: Any, around: tuple[Path, Path], tmp_path: Path) 
     run = clean(run_cli("validate", "--format", "github", "good.json", "other.json", cwd=tmp_path))
     assert run.returncode == 1, run
     assert "::error file=other.json,line=1,col=1,title=woowup-contract required::/stats: 'stats' is a required " \
-           "property" in run.stdout.splitlines()
+           "property [required] (line 1, column 1)" in run.stdout.splitlines()
     assert "::warning file=other.json,line=1,col=11,title=woowup-contract files-non-empty::" in run.stdout
 
 
@@ -719,7 +719,7 @@ def test_validate_help_documents_the_exit_codes(run_cli: Any) -> None:
     text = " ".join(run.stdout.split())
     assert "Exit codes: 0 all valid (warnings allowed unless --strict), 1 a payload is invalid or unparseable, " \
            "2 usage error" in text
-    for option in ("--contract ID", "--strict", "--format {text,json,junit,github}", "--output FILE",
+    for option in ("--contract ID", "--strict", "--format {text,json,junit,github,sarif}", "--output FILE",
                    "--max-bytes N"):
         assert option in text
 

@@ -50,7 +50,7 @@ def test_a_masked_stream_masks_whatever_is_written() -> None:
 
 
 @pytest.mark.parametrize(("text", "per_minute"), [
-    ("60/min", 60.0), ("2/s", 120.0), ("90/h", 1.5), ("30", 30.0), ("0.5/m", 0.5), (" 10/min ", 10.0),
+    ("60/min", 60.0), ("2/s", 120.0), ("90/h", 1.5), ("140/min", 140.0), ("0.5/m", 0.5), (" 10/min ", 10.0),
 ])
 def test_rate_limits_are_read_as_requests_per_minute(text: str, per_minute: float) -> None:
     assert parse_rate_limit(text) == pytest.approx(per_minute)
@@ -61,7 +61,17 @@ def test_a_rate_limit_can_be_switched_off(text: str) -> None:
     assert parse_rate_limit(text) is None
 
 
-@pytest.mark.parametrize("text", ["fast", "-5/min", "10/week", "nan", "inf/min", "1e999/s", ""])
+@pytest.mark.parametrize(("url", "rate"), [
+    ("http://127.0.0.1:8080", None), ("http://localhost:9/api", None), ("http://[::1]:8080", None),
+    ("http://127.0.0.2", None), ("https://connectors.example.test", 60.0), ("http://10.0.0.1", 60.0),
+])
+def test_only_a_remote_url_is_paced_by_default(url: str, rate: float | None) -> None:
+    from woowup_contract.endpoints._safety import default_rate
+
+    assert default_rate(url) == rate
+
+
+@pytest.mark.parametrize("text", ["fast", "-5/min", "10/week", "nan", "inf/min", "1e999/s", "", "5", "30"])
 def test_a_bad_rate_limit_is_a_usage_error(text: str) -> None:
     with pytest.raises(UsageError, match="--rate-limit"):
         parse_rate_limit(text)

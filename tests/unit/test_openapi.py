@@ -13,7 +13,7 @@ import yaml
 from openapi_spec_validator import validate
 
 from woowup_contract import load_registry
-from woowup_contract.openapi import build_openapi, convert_schema
+from woowup_contract.openapi import ECMA_DOT, build_openapi, convert_schema, ecma_explicit_pattern
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +27,18 @@ def _op(document: dict[str, Any], path: str, method: str) -> dict[str, Any]:
 
 def _param(op: dict[str, Any], name: str) -> dict[str, Any]:
     return next(p for p in op["parameters"] if p["name"] == name)
+
+
+def _as_written(node: Any) -> Any:
+    """A schema with each pattern as the contract writes it and the x- metadata gone."""
+    if isinstance(node, dict):
+        out = {k: _as_written(v) for k, v in node.items() if not k.startswith("x-")}
+        if "x-pattern-verbatim" in node:
+            out["pattern"] = node["x-pattern-verbatim"]
+        return out
+    if isinstance(node, list):
+        return [_as_written(v) for v in node]
+    return node
 
 
 def test_the_document_passes_openapi_spec_validator(document: dict[str, Any]) -> None:
@@ -88,10 +100,12 @@ def test_parameters_keep_types_defaults_limits_enums_and_formats(document: dict[
 def test_request_and_response_schemas_come_from_the_contracts(document: dict[str, Any]) -> None:
     record = document["components"]["schemas"]["connectors.log-record"]
     published = json.loads((Path(__file__).parents[1] / "fixtures/published/log-record.schema.json").read_text())
-    # draft-07 → 3.1: $schema, $id and the empty definitions go; everything else is the published schema
-    assert {k: v for k, v in record.items() if not k.startswith("x-")} == {
-        k: v for k, v in published.items() if k not in ("$schema", "$id", "definitions")}
-    assert record["properties"]["processingtime"]["pattern"] == "^(.*)$"
+    # draft-07 → 3.1: $schema, $id and the empty definitions go, patterns are spelled out (the verbatim one
+    # kept beside); everything else is the published schema
+    assert _as_written(record) == {k: v for k, v in published.items() if k not in ("$schema", "$id", "definitions")}
+    processingtime = record["properties"]["processingtime"]
+    assert processingtime["pattern"] == "^([^\\n\\r\\u2028\\u2029]*)$"
+    assert processingtime["x-pattern-verbatim"] == "^(.*)$"
     post = _op(document, "/v1/log", "post")
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/connectors.log-record"}
@@ -106,8 +120,11 @@ def test_request_and_response_schemas_come_from_the_contracts(document: dict[str
 
 def test_error_responses_use_the_apiv3_error_envelope_and_429_has_retry_after(document: dict[str, Any]) -> None:
     post = _op(document, "/v1/log", "post")
-    assert sorted(post["responses"]) == ["200", "400", "403", "413", "415", "429"]
-    for status in ("400", "403", "413", "415", "429"):
+    assert sorted(post["responses"]) == ["200", "400", "403", "413", "415", "429", "500", "502", "503", "504"]
+    for path, method in (("/v1/logs", "get"), ("/apiv3/stats", "get")):
+        assert sorted(_op(document, path, method)["responses"]) == [
+            "200", "400", "403", "429", "500", "502", "503", "504"]
+    for status in ("400", "403", "413", "415", "429", "500", "502", "503", "504"):
         media = post["responses"][status]["content"]["application/json"]
         assert media["schema"] == {"$ref": "#/components/schemas/apiv3.error"}
     retry = post["responses"]["429"]["headers"]["Retry-After"]
@@ -115,16 +132,37 @@ def test_error_responses_use_the_apiv3_error_envelope_and_429_has_retry_after(do
     assert document["components"]["schemas"]["apiv3.error"]["required"] == ["payload", "message", "code"]
     assert post["responses"]["413"]["x-provenance"] == "assumption"
     assert post["responses"]["403"]["x-provenance"] == "convention"
+    assert post["responses"]["504"]["x-provenance"] == "assumption"
+    # no status a missing key never gets: WoowUp answers 403, and the operation says so
+    assert "401" not in post["responses"]
+    assert "A missing or invalid key is answered 403 (convention), not 401." in post["description"]
 
 
-def test_documented_examples_are_marked_and_unparseable_ones_kept_aside(document: dict[str, Any]) -> None:
+def _media(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every request and response media-type object of the document."""
+    out = []
+    for ops in document["paths"].values():
+        for op in ops.values():
+            bodies = [op["requestBody"]] if "requestBody" in op else []
+            bodies += list(op["responses"].values())
+            out += [m for b in bodies for m in b.get("content", {}).values()]
+    return out
+
+
+def test_examples_hold_only_what_passes_the_contract_the_rest_goes_aside(document: dict[str, Any]) -> None:
+    # mock servers (Prism) serve `examples`: a documented example that fails the contract must not be there
+    media = _media(document)
+    assert [e for m in media for e in m.get("examples", {}).values() if e["x-verdict"] != "valid"] == []
+    assert sum(len(m.get("examples", {})) for m in media) == 4  # response-200-fixed, forbidden on each 403
     post = _op(document, "/v1/log", "post")
-    request_examples = post["requestBody"]["content"]["application/json"]["examples"]
-    example = request_examples["request-body"]
+    request = post["requestBody"]["content"]["application/json"]
+    assert "examples" not in request
+    example = request["x-invalid-examples"]["request-body"]
     assert example["x-provenance"] == "documented" and example["x-verdict"] == "invalid"
     assert "FAILS the contract" in example["summary"]
     assert example["value"]["stats"]["customers"]["per_branches"][0]["created"] == 200
-    assert "response-200" in post["responses"]["200"]["content"]["application/json"]["examples"]
+    ok = post["responses"]["200"]["content"]["application/json"]
+    assert "examples" not in ok and "response-200" in ok["x-invalid-examples"]
     forbidden = post["responses"]["403"]["content"]["application/json"]["examples"]["forbidden"]
     assert forbidden["value"]["code"] == "forbidden" and forbidden["x-provenance"] == "convention"
     stats = _op(document, "/apiv3/stats", "get")["responses"]["200"]["content"]["application/json"]
@@ -133,6 +171,50 @@ def test_documented_examples_are_marked_and_unparseable_ones_kept_aside(document
     aside = stats["x-unparseable-examples"]
     assert [a["name"] for a in aside] == ["response-200"] and aside[0]["x-provenance"] == "documented"
     assert '"total_invoice_items": 600,\n\t\t}' in aside[0]["raw"]
+
+
+def test_every_served_example_passes_the_validator(document: dict[str, Any]) -> None:
+    from woowup_contract.checker import Checker
+
+    registry = load_registry()
+    checked = 0
+    for ops in document["paths"].values():
+        for op in ops.values():
+            for status, response in op["responses"].items():
+                for media in response.get("content", {}).values():
+                    for name, example in media.get("examples", {}).items():
+                        contract = op["x-contract"] if status.startswith("2") else "apiv3.error"
+                        assert Checker(registry, contract).check_document(example["value"]).valid, name
+                        checked += 1
+    assert checked == 4
+
+
+ECMA_SAMPLES = ["", "a", "ab", "a.b", "axb", "\r", "a\rb", "\u2028", "x\u2029", "\t", "é", ".", "[", "\\"]
+
+
+@pytest.mark.parametrize("pattern", ["^(.*)$", "a.b", "^[.]x$", "^\\.$", "^[a-z_]+$", "^[\\].]$", "(?:.|\\.)+"])
+def test_spelled_out_patterns_keep_the_ecma_language_and_python_re_reads_them_alike(pattern: str) -> None:
+    import re
+
+    import regress
+
+    spelled = ecma_explicit_pattern(pattern)
+    original, translated = regress.Regex(pattern), regress.Regex(spelled)
+    for sample in ECMA_SAMPLES:
+        ecma = original.find(sample) is not None
+        assert (translated.find(sample) is not None) == ecma, (pattern, sample)
+        assert (re.search(spelled, sample) is not None) == ecma, (pattern, sample)
+
+
+def test_dots_in_classes_and_escapes_stay_and_python_re_reads_the_verbatim_pattern_otherwise() -> None:
+    import re
+
+    assert ecma_explicit_pattern("^(.*)$") == f"^({ECMA_DOT}*)$"
+    assert ecma_explicit_pattern("^[.]\\..$") == f"^[.]\\.{ECMA_DOT}$"
+    assert ecma_explicit_pattern("^[a-z_]+$") == "^[a-z_]+$"
+    assert re.search("^(.*)$", "\r")  # the divergence the spelling removes: Python's `.` takes \r
+    assert convert_schema({"type": "string", "pattern": "^[a-z_]+$"}) == {"type": "string", "pattern": "^[a-z_]+$"}
+    assert convert_schema({"pattern": "a.b"}) == {"pattern": f"a{ECMA_DOT}b", "x-pattern-verbatim": "a.b"}
 
 
 def test_provenance_and_drift_travel_with_the_operations(document: dict[str, Any]) -> None:

@@ -133,12 +133,13 @@ def test_github_annotations() -> None:
     lines = render("github", RESULTS).splitlines()
     assert lines == [
         "::error file=out/b.jsonl,line=3,col=41,title=woowup-contract required::out/b.jsonl:3: "
-        "/stats/customers/per_branches/0/total_created: 'total_created' is a required property "
-        "(hint: rename created to total_created (the documented example uses the wrong key))",
+        "/stats/customers/per_branches/0/total_created: 'total_created' is a required property [required] "
+        "(line 3, column 41)%0A    hint: rename created to total_created (the documented example uses the wrong key)",
         "::warning file=out/c.json,line=2,col=21,title=woowup-contract processingtime-iso8601::"
-        "/processingtime: not ISO-8601",
-        "::error file=out/d.json,line=1,col=7,title=woowup-contract parse::(root): invalid JSON: Expecting value",
-        "::error file=out/missing.json,title=woowup-contract read::(root): no such file",
+        "/processingtime: warning: not ISO-8601 [processingtime-iso8601] (line 2, column 21)",
+        "::error file=out/d.json,line=1,col=7,title=woowup-contract parse::(root): invalid JSON: Expecting value "
+        "[parse] (line 1, column 7)",
+        "::error file=out/missing.json,title=woowup-contract read::(root): no such file [read]",
         "5 payloads checked against connectors.log-record: 2 valid, 3 invalid",
     ]
 
@@ -147,7 +148,7 @@ def test_github_annotations_escape_what_would_end_or_forge_a_command() -> None:
     v = Violation("/a", "type", "error", "50% off\r\nnext line", None, 1, 2)
     (line, _) = render("github", [Result("we,ird:name.json", (v,), "we,ird:name.json")]).splitlines()
     assert line == ("::error file=we%2Cird%3Aname.json,line=1,col=2,title=woowup-contract type::"
-                    "/a: 50%25 off\\r\\nnext line")
+                    "/a: 50%25 off\\r\\nnext line [type] (line 1, column 2)")
 
 
 def test_github_survives_hostile_strings() -> None:

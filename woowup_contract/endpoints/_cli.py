@@ -12,7 +12,7 @@ from ..model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from ._model import TOOL, ConnectionProblem, Settings
 from ._report import TerminalProgress, write_report
 from ._runner import embedded_mock, run_checks
-from ._safety import DEFAULT_LIVE_RATE, MaskedStream, Masker, parse_rate_limit
+from ._safety import MaskedStream, Masker, default_rate, parse_rate_limit
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..loader import Registry
@@ -29,7 +29,7 @@ def _check_url(url: str, option: str) -> str:
 
 
 def settings_from_args(args: argparse.Namespace, *, base_url: str, api_key: str, live: bool) -> Settings:
-    rate = parse_rate_limit(args.rate_limit) if args.rate_limit is not None else (DEFAULT_LIVE_RATE if live
+    rate = parse_rate_limit(args.rate_limit) if args.rate_limit is not None else (default_rate(base_url) if live
                                                                                   else None)
     if args.timeout is not None and not 0 < args.timeout < float("inf"):
 
@@ -74,6 +74,9 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
     mask = Masker(settings.api_key, args.api_key)
     err.mask = mask
     progress = TerminalProgress(err)
+    verbosity = getattr(args, "verbosity", 0)
+    if verbosity < 0:
+        progress.enabled = False
     # anything a library prints while the run goes on (warnings, say) is masked too
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = MaskedStream(saved[0], mask), MaskedStream(saved[1], mask)  # type: ignore[assignment]
@@ -95,9 +98,12 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
     finally:
         sys.stdout, sys.stderr = saved
     progress.close()
+    from ..report import use_colour
+
     stream = open_output(args.output, out)
+    colour = args.output is None and use_colour(out, getattr(args, "no_color", False))
     try:
-        write_report(report, args.format, MaskedStream(stream, mask))
+        write_report(report, args.format, MaskedStream(stream, mask), verbosity=verbosity, colour=colour)
     finally:
         if stream is not out:
             stream.close()

@@ -13,22 +13,25 @@ from ._model import TOOL, RunReport
 # -- reports --------------------------------------------------------------------------------
 
 
-def write_report(report: RunReport, fmt: str, stream: IO[str]) -> None:
-    """The run in the shared report formats; text adds the summary table and the records written."""
-    from ..report import Report, TextReporter, make_reporter
+def write_report(report: RunReport, fmt: str, stream: IO[str], *, verbosity: int = 0,
+                 colour: bool = False) -> None:
+    """The run in the shared report formats; text adds the summary table and the records written
+    (``--quiet``, verbosity -1: only the errors and the closing line)."""
+    from ..report import Report, TextReporter, ansi, make_reporter, plain
 
     shared = Report(contract="endpoints", profile="live" if report.settings.live else "mock")
     results = report.results()
     if fmt == "text":
-        _write_text(report, results, TextReporter(stream, shared), stream)
+        reporter = TextReporter(stream, shared, verbosity=min(verbosity, 0), paint=ansi if colour else plain)
+        _write_text(report, results, reporter, stream, quiet=verbosity < 0)
         return
     buffer = io.StringIO()
-    reporter = make_reporter(fmt, buffer, shared)
-    reporter.start()
+    shared_reporter = make_reporter(fmt, buffer, shared)
+    shared_reporter.start()
     for result in results:
         shared.summary.add(result)
-        reporter.add(result)
-    reporter.finish()
+        shared_reporter.add(result)
+    shared_reporter.finish()
     if fmt == "json":
         document = json.loads(buffer.getvalue())
         document.update(_run_facts(report))
@@ -52,14 +55,23 @@ def _run_facts(report: RunReport) -> dict[str, Any]:
     }
 
 
-def _write_text(report: RunReport, results: list[Result], reporter: Any, stream: IO[str]) -> None:
+def _write_text(report: RunReport, results: list[Result], reporter: Any, stream: IO[str], *,
+                quiet: bool = False) -> None:
     s = report.settings
     mode = "live" if s.live else "embedded mock"
     writes = "writes allowed" if s.writes else "read-only"
-    stream.write(f"{TOOL} check: {report.target} ({mode}, {writes}), seed {s.seed}, run {s.run_id}, "
-                 f"up to {s.max_examples} examples per operation and mode\n")
+    if not quiet:
+        stream.write(f"{TOOL} check: {report.target} ({mode}, {writes}), seed {s.seed}, run {s.run_id}, "
+                     f"up to {s.max_examples} examples per operation and mode\n")
     for result in results:
         reporter.add(result)
+    if not quiet:
+        _write_table(report, stream)
+    _write_closing(report, stream)
+
+
+def _write_table(report: RunReport, stream: IO[str]) -> None:
+    s = report.settings
     rows = [("OPERATION", "CHECK", "RESULT", "REQUESTS")]
     for o in report.outcomes:
         result = o.status.upper() if o.status == "failed" else o.status
@@ -83,6 +95,9 @@ def _write_text(report: RunReport, results: list[Result], reporter: Any, stream:
             else:
                 stream.write(f"  {rec.operation} -> {rec.status}{when}, NOT tagged (the server accepted a body "
                              f"without a files list), files={json.dumps(rec.files)[:120]}\n")
+
+
+def _write_closing(report: RunReport, stream: IO[str]) -> None:
     counts = {k: sum(1 for o in report.outcomes if o.status == k) for k in ("passed", "failed", "skipped")}
     stream.write(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped; "
                  f"{report.requests} requests\n")

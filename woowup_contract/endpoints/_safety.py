@@ -77,23 +77,34 @@ class MaskedStream:
 # -- HTTP ---------------------------------------------------------------------------------
 
 
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def default_rate(base_url: str) -> float | None:
+    """The request budget when none is given: WoowUp's pace for a remote API, none for this machine
+    (a mock or a proxy on 127.0.0.1, localhost or [::1] has no 140/min to respect)."""
+    host = (urllib.parse.urlsplit(base_url).hostname or "").lower()
+    return None if host in LOCAL_HOSTS or host.startswith("127.") else DEFAULT_LIVE_RATE
+
+
 def parse_rate_limit(text: str | None) -> float | None:
-    """``N/min``, ``N/s``, ``N/h`` or ``N`` (per minute) → requests per minute; ``none`` or 0 → no limit."""
+    """``N/min``, ``N/s`` or ``N/h`` → requests per minute; ``none`` or 0 → no limit. A bare ``N`` is
+    refused: whether it meant per second or per minute is a 60× difference."""
     if text is None:
         return None
     raw = text.strip().lower()
     if raw in ("none", "off", "0", "unlimited"):
         return None
     number, _, unit = raw.partition("/")
-    factors = {"": 1.0, "m": 1.0, "min": 1.0, "minute": 1.0, "s": 60.0, "sec": 60.0, "second": 60.0,
+    factors = {"m": 1.0, "min": 1.0, "minute": 1.0, "s": 60.0, "sec": 60.0, "second": 60.0,
                "h": 1 / 60, "hour": 1 / 60}
     try:
         value = float(number)
     except ValueError:
         value = -1.0
     if unit.strip() not in factors or not value > 0 or value != value or value == float("inf"):
-
-        raise UsageError(f"--rate-limit: expected N/min, N/s or N/h with N > 0 (or none), got {text!r}")
+        raise UsageError(f"--rate-limit: expected N/min, N/s or N/h with N > 0, such as 140/min or 5/s "
+                         f"(or none), got {text!r}")
     return value * factors[unit.strip()]
 
 

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 from ..checker import Checker
 from ..loader import Registry
 from ..model import Parameter, Violation
+from ..report import format_violation
 from ..sources import payload_from_bytes
 from .faults import DEFAULT_RETRY_AFTER, RETRY_AFTER_STATUSES, FaultInjector, FaultPlan, check_status, make_plan
 from .store import ListQuery, StatsQuery, Store
@@ -379,7 +380,7 @@ class MockApp:
             errors = result.errors
             reply = error_reply(
                 400, f"the record breaks {RECORD_CONTRACT}: {len(errors)} error{'s' if len(errors) != 1 else ''}, "
-                     f"first {errors[0].pointer or '/'} ({errors[0].rule}): {errors[0].message}",
+                     f"first {format_violation(errors[0], hints=False)[0]}",
                 {"errors": [v.to_dict() for v in errors], "warnings": [v.to_dict() for v in result.warnings]})
             reply.valid, reply.violations = False, result.violations
             return reply

@@ -14,7 +14,7 @@ from typing import IO, Any, Iterable, Iterator, Sequence
 from .checker import Checker
 from .loader import Registry
 from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError
-from .report import Progress, Report, make_reporter
+from .report import Progress, Report, ansi, make_reporter, plain
 from .sources import DEFAULT_MAX_BYTES, iter_inputs, iter_payloads, iter_units, parse_raw, read_file
 
 
@@ -138,8 +138,12 @@ def check_parallel(checker: Checker, files: Iterable[str | None], max_bytes: int
 
 def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str = "connectors.log-record",
                    strict: bool = False, fmt: str = "text", stream: IO[str], max_bytes: int | None = None,
-                   jobs: int = 0, progress: Progress | None = None) -> int:
-    """Validate every payload the inputs name; write the report; return the exit code."""
+                   jobs: int = 0, progress: Progress | None = None, verbosity: int = 0,
+                   colour: bool = False) -> int:
+    """Validate every payload the inputs name; write the report; return the exit code.
+
+    ``verbosity`` -1/0/1 is ``--quiet``/default/``--verbose`` of the text report;
+    ``colour`` paints it (the CLI decides: a terminal, no ``NO_COLOR``)."""
     unmatched: list[str] = []
     walk = iter_inputs(inputs, unmatched)
     # the files are walked as they are checked (100,000 paths are not held), but the first
@@ -159,8 +163,10 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
     profile = "strict" if strict else "official"
     checker = Checker(registry, contract, profile=profile)
     report = Report(contract=contract, profile=profile)
-    reporter = make_reporter(fmt, stream, report)
+    reporter = make_reporter(fmt, stream, report, verbosity=verbosity, paint=ansi if colour else plain)
     progress = progress or Progress()
+    if verbosity < 0:
+        progress.enabled = False
     limit = max_bytes or DEFAULT_MAX_BYTES
     reporter.start()
     unreadable = 0
@@ -173,6 +179,8 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
         for result in results:
             report.summary.add(result)
             unreadable += result.unreadable
+            if result.violations:
+                progress.clear()  # the report's lines never land after a half-drawn progress line
             reporter.add(result)
             progress.update(report.summary)
     finally:
