@@ -260,6 +260,22 @@ def cmd_contracts_lint(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every line it prints, usage errors included, goes through the masking."""
+    from .masking import MaskedStream, Masker, secrets_in_argv
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    mask = Masker(*secrets_in_argv(argv, os.environ))
+    saved = sys.stdout, sys.stderr
+    sys.stderr = MaskedStream(sys.stderr, mask)  # type: ignore[assignment]
+    if mask.forms:  # a key is in play: stdout too (else reports go out untouched, at full speed)
+        sys.stdout = MaskedStream(sys.stdout, mask)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

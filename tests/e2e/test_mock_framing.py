@@ -4,6 +4,7 @@ stay intact, and the process' memory (VmRSS) stays bounded."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import signal
@@ -285,3 +286,18 @@ def test_the_journal_keeps_to_its_byte_budget_oldest_first_and_pages() -> None:
         assert [e["seq"] for e in page] == seqs[1:6]
         assert requests.get(server.base_url + "/_mock/journal?limit=0", timeout=10).status_code == 400
         server.check_errors()
+
+
+def test_the_journal_and_the_log_hide_encoded_and_matrix_secrets() -> None:
+    lines: list[str] = []
+    with MockServer(load_registry(), api_keys=[ALICE]) as server:
+        server.log = lines.append
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)  # sends the target as is
+        conn.request("GET", "/v1/logs;token=matrix-secret?k%65y=query-secret&limit=1",
+                     headers={"Authorization": f"Bearer {ALICE}"})
+        assert conn.getresponse().status == 404  # a matrix parameter is no part of WoowUp's paths
+        conn.close()
+        [entry] = server.journal()
+    text = json.dumps(entry) + "\n".join(lines)
+    assert "matrix-secret" not in text and "query-secret" not in text
+    assert entry["path"].endswith(";token=***") and entry["query"].startswith("k%65y=***")
