@@ -275,3 +275,45 @@ def test_a_db_the_mock_cannot_use_exits_2_at_start(tmp_path: Path, name: str, ph
     assert done.returncode == 2, done.stderr
     assert phrase in done.stderr and "cannot open --db" in done.stderr
     assert (tmp_path / "not-sqlite.db").read_text() == "just text, not a database\n" * 10
+
+
+def test_kill_9_during_write_bursts_loses_no_acknowledged_write(tmp_path: Path, started: list[Mock]) -> None:
+    import threading
+
+    db = tmp_path / "records.sqlite"
+    m = run(tmp_path, started, "--db", str(db), "--api-key", "burst-key-1")
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def writer(n: int) -> None:
+        with requests.Session() as session:
+            for i in range(400):
+                name = f"w{n}-{i}.csv"
+                try:
+                    response = session.post(m.base_url + "/v1/log", json={**RECORD, "files": [name]},
+                                            headers={"Authorization": "Bearer burst-key-1"}, timeout=10)
+                except requests.RequestException:
+                    return  # the process is gone
+                if response.status_code == 200:
+                    with lock:
+                        acknowledged.append(name)
+                        if len(acknowledged) >= 200:
+                            enough.set()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    enough.wait(120)
+    m.process.kill()  # SIGKILL in the middle of the bursts
+    m.process.wait(30)
+    for t in threads:
+        t.join(60)
+    assert len(acknowledged) >= 200
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = {json.loads(body)["files"][0] for (body,) in con.execute("SELECT body FROM records")}
+    finally:
+        con.close()
+    assert set(acknowledged) <= stored
