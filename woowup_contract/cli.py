@@ -143,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", action="append", default=[], metavar="FILE.har",
                    help="serve the answers recorded in FILE.har to requests with the same method, path and query "
                         "(any order); everything else goes to the stateful mock; repeatable")
+    p.add_argument("--admin-token", metavar="TOKEN", default=os.environ.get("WOOWUP_MOCK_ADMIN_TOKEN") or None,
+                   help="the /_mock/* paths then need X-Mock-Admin-Token: TOKEN "
+                        "(default: $WOOWUP_MOCK_ADMIN_TOKEN; never printed)")
+    p.add_argument("--threads", type=_positive_int, default=32, metavar="N",
+                   help="worker threads, requests served at once (default: %(default)s)")
     p.set_defaults(func=_lazy("woowup_contract.mock.server", "run_cli"))
 
     # check ------------------------------------------------------------------------
@@ -262,6 +267,22 @@ def cmd_contracts_lint(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every line it prints, usage errors included, goes through the masking."""
+    from .masking import MaskedStream, Masker, secrets_in_argv
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    mask = Masker(*secrets_in_argv(argv, os.environ))
+    saved = sys.stdout, sys.stderr
+    sys.stderr = MaskedStream(sys.stderr, mask)  # type: ignore[assignment]
+    if mask.forms:  # a key is in play: stdout too (else reports go out untouched, at full speed)
+        sys.stdout = MaskedStream(sys.stdout, mask)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

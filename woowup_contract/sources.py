@@ -180,13 +180,43 @@ def _unreadable(source: str, message: str) -> Payload:
     return Payload(source=source, path=source, error=_error("read", message), unreadable=True)
 
 
+class Refused(str):
+    """A path met in a folder walk or a glob that is never read: not a regular file (a FIFO would
+    block, a device never ends), or a folder the walk could not list. ``reason`` says which."""
+
+    reason: str = ""
+
+    def __new__(cls, path: str, reason: str) -> Refused:
+        self = super().__new__(cls, path)
+        self.reason = reason
+        return self
+
+    def __reduce__(self) -> Any:  # keeps its reason through worker processes
+        return (Refused, (str(self), self.reason))
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
 def is_lines(path: str) -> bool:
     """Whether a path holds JSONL (one payload per line), by its suffix in any case."""
     return path.lower().endswith(LINE_SUFFIXES)
 
 
 def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload]:
-    """The payloads of one file: one for JSON, one per non-blank line for JSONL/NDJSON."""
+    """The payloads of one file: one for JSON, one per non-blank line for JSONL/NDJSON.
+
+    A path named on the command line may be a FIFO or a device: it is read, but never more
+    than ``max_bytes`` in all."""
+    if isinstance(path, Refused):
+        yield _unreadable(str(path), path.reason)
+        return
     try:
         fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
@@ -203,21 +233,27 @@ def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload
         if stat.S_ISDIR(info.st_mode):
             yield _unreadable(path, "is a directory")
             return
-        if is_lines(path):
+        regular = stat.S_ISREG(info.st_mode)
+        if is_lines(path) and regular:
             with os.fdopen(fd, "rb", closefd=False) as handle:
                 yield from _read_lines(handle, path, max_bytes)
             return
         if info.st_size > max_bytes:
             yield _too_large(path, path, f"the file is {info.st_size} bytes, which", max_bytes)
             return
-        data = _read_all(fd, info.st_size, max_bytes, regular=stat.S_ISREG(info.st_mode))
+        data = _read_all(fd, info.st_size, max_bytes, regular=regular)
     except OSError as exc:
         yield _unreadable(path, f"cannot read: {exc.strerror or exc}")
         return
     finally:
         os.close(fd)
-    if data is None:  # grew while we read it, or a pipe with more to say
+    if data is None:  # grew while we read it, or a pipe or device with more to say
         yield _too_large(path, path, "the file", max_bytes)
+        return
+    if is_lines(path):  # a FIFO or device of JSONL: its lines, from what was read within the limit
+        import io
+
+        yield from _read_lines(io.BytesIO(data), path, max_bytes)
         return
     yield payload_from_bytes(path, data, path=path)
 
@@ -298,7 +334,12 @@ def iter_units(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES
     for path in files:
         if path is None:
             yield from read_stdin(max_bytes)
+        elif isinstance(path, Refused):
+            yield from read_file(path, max_bytes)
         elif is_lines(path):
+            if not os.path.isfile(path):  # a FIFO or device named on the command line: bounded read
+                yield from read_file(path, max_bytes)
+                continue
             try:
                 handle = open(path, "rb")
             except OSError:
@@ -312,8 +353,17 @@ def iter_units(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES
 
 def read_stdin(max_bytes: int = DEFAULT_MAX_BYTES, stream: IO[bytes] | None = None) -> Iterator[Payload]:
     """stdin holds one JSON document, or JSONL (one per line) when it holds several."""
-    stream = stream if stream is not None else sys.stdin.buffer
-    data = stream.read(max_bytes + 1)
+    if stream is None:
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # `validate - <&-`: Python sets sys.stdin to None
+            yield _unreadable("<stdin>", "standard input is closed; pipe or redirect a payload into it")
+            return
+    try:
+        data = stream.read(max_bytes + 1)
+    except (OSError, ValueError) as exc:  # EBADF, EISDIR (`< folder`), a closed stream
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        yield _unreadable("<stdin>", f"cannot read standard input: {reason}")
+        return
     if len(data) > max_bytes:
         yield _too_large("<stdin>", None, "standard input", max_bytes)
         return
@@ -341,12 +391,31 @@ _SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv"})
 
 
 def _walk(directory: str) -> Iterator[str]:
-    for root, dirs, names in os.walk(directory):
+    """Payload files below a folder. Only regular files are read: anything else with a payload
+    name, and every folder that cannot be listed, comes out as a ``Refused`` path."""
+    failed: list[OSError] = []
+    for root, dirs, names in os.walk(directory, onerror=failed.append):
+        while failed:
+            error = failed.pop(0)
+            yield Refused(error.filename or root, f"cannot read the folder: {error.strerror or error}")
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
         for name in sorted(names):
             lower = name.lower()  # out/A.JSON is a payload too
             if lower.endswith(PAYLOAD_SUFFIXES) and not lower.endswith(EXPECTED_SUFFIX):
-                yield os.path.join(root, name)
+                yield _checked(os.path.join(root, name))
+    for error in failed:
+        yield Refused(error.filename or directory, f"cannot read the folder: {error.strerror or error}")
+
+
+def _checked(path: str) -> str:
+    """``path``, or a Refused path when it is not a regular file (symlinks followed)."""
+    try:
+        kind = _not_regular(os.stat(path).st_mode)
+    except OSError:
+        return path  # gone or unreadable: read_file says why
+    if kind is None:
+        return path
+    return Refused(path, f"is {kind}; only regular files are read from folders and globs")
 
 
 def iter_inputs(inputs: Iterable[str], unmatched: list[str]) -> Iterator[str | None]:
@@ -372,7 +441,7 @@ def iter_inputs(inputs: Iterable[str], unmatched: list[str]) -> Iterator[str | N
         else:
             found = False
             for match in sorted(glob.glob(item, recursive=True)):
-                for path in _walk(match) if os.path.isdir(match) else (match,):
+                for path in _walk(match) if os.path.isdir(match) else (_checked(match),):
                     found = True
                     yield path
             if not found:

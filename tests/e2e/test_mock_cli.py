@@ -233,3 +233,87 @@ def test_the_journal_over_http_from_a_cli_mock(tmp_path: Path, started: list[Moc
     assert [(e["method"], e["path"], e["status"], e["valid"]) for e in journal] == [("POST", "/v1/log", 200, True)]
     assert "k1" not in json.dumps(journal)
     m.stop()
+
+
+def _mock_exit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "woowup_contract", "mock", "--port", "0", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_another_applications_sqlite_file_is_refused_without_changing_a_byte(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "crm.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);"
+                     "INSERT INTO customers (name) VALUES ('Ana');")
+    db.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    done = _mock_exit("--db", str(path))
+    assert done.returncode == 2, done.stderr
+    assert "another application's SQLite database (tables: customers)" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.sqlite"]  # no -wal, no -shm
+
+
+def test_a_records_table_of_another_shape_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE records (id INTEGER PRIMARY KEY, payload BLOB)")
+    db.close()
+    done = _mock_exit("--db", str(path))
+    assert done.returncode == 2 and "another application's SQLite database" in done.stderr
+
+
+@pytest.mark.parametrize("name, phrase", [("not-sqlite.db", "not a SQLite database"),
+                                          ("missing/dir/mock.db", "does not exist"),
+                                          (".", "is a directory")])
+def test_a_db_the_mock_cannot_use_exits_2_at_start(tmp_path: Path, name: str, phrase: str) -> None:
+    (tmp_path / "not-sqlite.db").write_text("just text, not a database\n" * 10)
+    done = _mock_exit("--db", str(tmp_path / name))
+    assert done.returncode == 2, done.stderr
+    assert phrase in done.stderr and "cannot open --db" in done.stderr
+    assert (tmp_path / "not-sqlite.db").read_text() == "just text, not a database\n" * 10
+
+
+def test_kill_9_during_write_bursts_loses_no_acknowledged_write(tmp_path: Path, started: list[Mock]) -> None:
+    import threading
+
+    db = tmp_path / "records.sqlite"
+    m = run(tmp_path, started, "--db", str(db), "--api-key", "burst-key-1")
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def writer(n: int) -> None:
+        with requests.Session() as session:
+            for i in range(400):
+                name = f"w{n}-{i}.csv"
+                try:
+                    response = session.post(m.base_url + "/v1/log", json={**RECORD, "files": [name]},
+                                            headers={"Authorization": "Bearer burst-key-1"}, timeout=10)
+                except requests.RequestException:
+                    return  # the process is gone
+                if response.status_code == 200:
+                    with lock:
+                        acknowledged.append(name)
+                        if len(acknowledged) >= 200:
+                            enough.set()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    enough.wait(120)
+    m.process.kill()  # SIGKILL in the middle of the bursts
+    m.process.wait(30)
+    for t in threads:
+        t.join(60)
+    assert len(acknowledged) >= 200
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = {json.loads(body)["files"][0] for (body,) in con.execute("SELECT body FROM records")}
+    finally:
+        con.close()
+    assert set(acknowledged) <= stored

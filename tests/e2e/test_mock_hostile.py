@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
+import random
 import socket
 from typing import Any, Iterator
 
@@ -125,7 +125,7 @@ def test_deep_nesting_inside_an_otherwise_valid_record_is_handled(mock: MockServ
 
 
 @pytest.mark.parametrize("data, phrase", [
-    (os.urandom(2048) + b"\x00", "binary"),
+    (random.Random(16).randbytes(2048) + b"\x00", "binary"),  # seeded: the same test id on every run
     (b'{"files": ["caf\xe9.csv"]}', "not UTF-8"),
     (b"\xef\xbb\xbf" + RECORD_BYTES, "byte order mark"),
     (b'{"files": [], "processingtime": NaN}', "NaN"),
@@ -252,10 +252,10 @@ def test_keep_alive_serves_several_requests_on_one_connection(mock: MockServer) 
     with socket.create_connection(("127.0.0.1", mock.port), timeout=10) as s:
         for _ in range(3):
             status, headers, body = raw(mock, one, sock=s)
-            assert status == 200 and headers["connection"] == "keep-alive" and body == b"[]"
+            assert status == 200 and headers.get("connection", "keep-alive") == "keep-alive" and body == b"[]"
         # an HTTP/1.0 client without keep-alive gets the connection closed
         status, headers, _ = raw(mock, one.replace(b"HTTP/1.1", b"HTTP/1.0"), sock=s)
-        assert status == 200 and headers["connection"] == "close"
+        assert status == 200 and s.recv(1) == b""
 
 
 def test_an_unread_body_is_skipped_before_the_next_request(mock: MockServer) -> None:

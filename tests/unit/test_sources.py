@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Callable
+from typing import Any
 
 import pytest
 
@@ -361,3 +364,88 @@ def test_dash_is_stdin_in_its_place(tree: Path) -> None:
 def test_iter_payloads_keeps_the_input_order(tree: Path) -> None:
     files = [str(tree / "sub/d.json"), str(tree / "missing.json"), str(tree / "a.json")]
     assert [p.source for p in iter_payloads(files)] == files
+
+
+# -- what is not a regular file -------------------------------------------------------------
+
+
+def _validate(*args: str, stdin: Any = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "woowup_contract", "validate", *args], stdin=stdin,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_fifo_in_a_folder_is_reported_and_never_opened(tmp_path: Path, jobs: str) -> None:
+    (tmp_path / "good.json").write_text(RECORD)
+    os.mkfifo(tmp_path / "stuck.json")  # opening it would block until a writer comes
+    done = _validate(str(tmp_path), "--jobs", jobs)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "stuck.json" in done.stdout and "is a FIFO (named pipe); only regular files are read" in done.stdout
+    assert "2 payloads checked" in done.stdout and "1 valid" in done.stdout  # good.json still checked
+
+
+def test_a_device_met_in_a_glob_is_reported_and_never_read(tmp_path: Path) -> None:
+    (tmp_path / "zero.jsonl").symlink_to("/dev/zero")
+    (tmp_path / "random.jsonl").symlink_to("/dev/urandom")
+    done = _validate(str(tmp_path / "*.jsonl"))
+    assert done.returncode == 2
+    assert done.stdout.count("is a character device") == 2 and len(done.stdout) < 4000
+
+
+def test_a_device_named_on_the_command_line_is_read_within_max_bytes(tmp_path: Path) -> None:
+    (tmp_path / "zero.jsonl").symlink_to("/dev/zero")
+    done = _validate(str(tmp_path / "zero.jsonl"), "--max-bytes", "100000")
+    assert done.returncode == 1 and "over the limit of 100000 bytes" in done.stdout and len(done.stdout) < 4000
+
+
+def test_a_fifo_named_on_the_command_line_is_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "in.json"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([sys.executable, "-m", "woowup_contract", "validate", str(fifo)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with open(fifo, "w") as writer:
+        writer.write(RECORD)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, out + err
+    assert "1 payload checked" in out and "1 valid" in out
+
+
+def test_a_closed_stdin_is_a_clear_error() -> None:
+    import shlex
+
+    done = subprocess.run(f"{shlex.quote(sys.executable)} -m woowup_contract validate - <&-", shell=True,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "standard input is closed" in done.stdout + done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_stdin_that_fails_to_read_is_a_clear_error() -> None:
+    """(Python itself refuses to start on a folder as stdin; a read that fails, such as EIO
+    from a hung-up terminal, reaches the reader.)"""
+
+    class Failing(io.RawIOBase):
+        def read(self, size: int = -1) -> bytes:
+            raise OSError(5, "Input/output error")
+
+    payload = only(list(read_stdin(stream=Failing())))  # type: ignore[arg-type]
+    assert payload.unreadable and error_of(payload)[1] == "cannot read standard input: Input/output error"
+
+
+def test_a_folder_the_walk_cannot_list_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """os.walk reports a folder it cannot list through onerror; the walk turns it into a refused path
+    (root reads every folder, so the failure is injected where os.walk meets it)."""
+    from woowup_contract import sources
+
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    [refused] = list(iter_inputs([str(tmp_path)], []))
+    assert isinstance(refused, sources.Refused) and refused.endswith("locked")
+    assert only(list(read_file(refused))).unreadable
+    assert "cannot read the folder: Permission denied" in error_of(only(list(read_file(refused))))[1]

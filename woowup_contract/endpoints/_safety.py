@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 import urllib.parse
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable
@@ -22,56 +20,9 @@ _NOISE_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "cont
                   "x-schemathesis-testcaseid"}
 
 
-# -- secrets ------------------------------------------------------------------------------
+# -- secrets: one masking function for the whole tool (woowup_contract.masking) ---------------
 
-
-class Masker:
-    """Replaces an API key — raw, base64, percent-encoded, JSON-escaped — with ``***``."""
-
-    def __init__(self, *keys: str | None) -> None:
-        forms: set[str] = set()
-        for key in keys:
-            if not key:
-                continue
-            forms.add(key)
-            forms.add(base64.b64encode(key.encode("utf-8")).decode("ascii"))
-            forms.add(urllib.parse.quote(key, safe=""))
-            forms.add(urllib.parse.quote_plus(key, safe=""))
-            forms.add(json.dumps(key, ensure_ascii=True)[1:-1])
-            forms.add(json.dumps(key, ensure_ascii=False)[1:-1])
-        # longest first, so a form containing another is replaced whole
-        self.forms = sorted((f for f in forms if f), key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for form in self.forms:
-            if form in text:
-                text = text.replace(form, "***")
-        return text
-
-
-class MaskedStream:
-    """A text stream that masks every write: the last line of defence for the key."""
-
-    def __init__(self, stream: IO[str], mask: Masker) -> None:
-        self.stream = stream
-        self.mask = mask
-
-    def write(self, text: str) -> int:
-        self.stream.write(self.mask(text))
-        return len(text)
-
-    def writelines(self, lines: Iterable[str]) -> None:
-        for line in lines:
-            self.write(line)
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-    def isatty(self) -> bool:
-        return bool(getattr(self.stream, "isatty", lambda: False)())
-
-    def __getattr__(self, name: str) -> Any:  # encoding, fileno, ...: whatever else a writer asks for
-        return getattr(self.stream, name)
+from ..masking import MaskedStream, Masker  # noqa: E402,F401 - re-exported for the endpoint checks
 
 
 # -- HTTP ---------------------------------------------------------------------------------

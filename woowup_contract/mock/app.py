@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 import re
 import threading
 import time
@@ -24,6 +25,7 @@ from urllib.parse import parse_qsl
 
 from ..checker import Checker
 from ..loader import Registry
+from ..masking import mask_generic
 from ..model import Parameter, Violation
 from ..report import format_violation
 from ..sources import payload_from_bytes
@@ -34,12 +36,18 @@ ENDPOINT_CONTRACTS: tuple[str, ...] = ("connectors.post-log", "connectors.list-l
 RECORD_CONTRACT = "connectors.log-record"
 ADMIN_PREFIX = "/_mock/"
 FAULT_HEADER = "HTTP_X_MOCK_FAULT"
-JOURNAL_SIZE = 100_000
+ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
+ADMIN_TOKEN_ENV = "WOOWUP_MOCK_ADMIN_TOKEN"
+JOURNAL_SIZE = 100_000               # entries kept at most
+JOURNAL_BYTES = 32 * 1024 * 1024     # and bytes of their text at most: the oldest go first
+_ENTRY_OVERHEAD = 160                # bytes an entry costs beside its strings (tuple, floats, ints)
+_JOURNAL_PAGE = 500                  # entries per piece of a streamed GET /_mock/journal
 
 # the API v3 error codes (``too_many_request`` is WoowUp's spelling)
 ERROR_CODES: dict[int, str] = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     408: "request_timeout", 409: "conflict", 411: "length_required", 413: "payload_too_large",
+    414: "uri_too_long", 431: "header_fields_too_large", 505: "http_version_not_supported",
     415: "unsupported_media_type", 422: "unprocessable_entity", 429: "too_many_request",
     500: "internal_error", 501: "not_implemented", 502: "bad_gateway", 503: "service_unavailable",
     504: "gateway_timeout",
@@ -51,7 +59,6 @@ _JSON = ("Content-Type", "application/json")
 _DIGITS = re.compile(r"^[0-9]+$")
 _SIGNED = re.compile(r"^-[0-9]+$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_SECRET_NAMES = re.compile(r"key|token|secret|pass|auth|sign", re.IGNORECASE)
 _MAX_QUERY_FIELDS = 64
 _ADMIN_MAX_BODY = 64 * 1024
 
@@ -78,6 +85,7 @@ class Reply:
     valid: bool | None = None
     violations: tuple[Violation, ...] = ()
     fault: str | None = None
+    stream: Iterable[bytes] | None = None  # a body sent piece by piece (chunked), instead of ``body``
 
 
 def envelope(payload: Any, message: str, code: str) -> bytes:
@@ -144,11 +152,7 @@ def redact_query(query: str) -> str:
     """The query string with values of secret-looking names hidden, for logs and the journal."""
     if not query:
         return ""
-    parts = []
-    for item in query.split("&")[:_MAX_QUERY_FIELDS]:
-        name, sep, _ = item.partition("=")
-        parts.append(f"{name}=***" if sep and _SECRET_NAMES.search(name) else item)
-    return "&".join(parts)[:512]
+    return mask_generic("?" + "&".join(query.split("&")[:_MAX_QUERY_FIELDS]))[1:][:512]
 
 
 def printable(text: str, limit: int = 512) -> str:
@@ -162,7 +166,9 @@ class MockApp:
 
     def __init__(self, registry: Registry, store: Store, api_keys: Sequence[str], *, envelope: bool = False,
                  max_body: int = 1024 * 1024, plan: FaultPlan | None = None, seed: int | None = None,
-                 log: Callable[[str], None] | None = None, journal_size: int = JOURNAL_SIZE) -> None:
+                 log: Callable[[str], None] | None = None, journal_size: int = JOURNAL_SIZE,
+                 admin_token: str | None = None, host: str = "127.0.0.1",
+                 journal_bytes: int = JOURNAL_BYTES) -> None:
         if not api_keys:
             raise ValueError("the mock needs at least one API key")
         self.registry = registry
@@ -174,8 +180,14 @@ class MockApp:
         self.log = log
         self.faults = FaultInjector(plan or FaultPlan(), seed)
         self.checker = Checker(registry, RECORD_CONTRACT)
-        self._journal: deque[tuple[Any, ...]] = deque(maxlen=journal_size)
+        self._journal: deque[tuple[Any, ...]] = deque()
+        self._journal_size = journal_size
+        self._journal_budget = journal_bytes
+        self._journal_bytes = 0
         self._journal_lock = threading.Lock()
+        self._admin_lock = threading.Lock()  # admin changes are whole: no lost updates
+        self.admin_token = admin_token or None
+        self._own_hosts = own_host_names(host)
         self._seq = 0
         self.errors: list[BaseException] = []
         self._routes = self._build_routes()
@@ -221,6 +233,9 @@ class MockApp:
             except Exception as exc:
                 reply = self._crash(exc)
             self._record(environ, method, path, reply, started)
+        if reply.stream is not None:
+            start_response(_reason(reply.status), [_JSON, *reply.headers])
+            return [] if method == "HEAD" else reply.stream  # type: ignore[return-value]
         headers = [_JSON, ("Content-Length", str(len(reply.body))), *reply.headers]
         start_response(_reason(reply.status), headers)
         return [] if method == "HEAD" else [reply.body]
@@ -368,32 +383,33 @@ class MockApp:
         body = self.store.add(self.api_keys[account], payload.document)
         return Reply(200, body.encode("ascii"), valid=True, violations=result.violations)
 
-    def _read_body(self, environ: dict[str, Any]) -> bytes | Reply:
-        """At most max_body bytes; a larger body is refused by its length, never held whole."""
+    def _read_body(self, environ: dict[str, Any], limit: int | None = None) -> bytes | Reply:
+        """At most ``limit`` (default max_body) bytes; a larger body is refused by its length,
+        never held whole."""
         stream = environ["wsgi.input"]
         chunked = environ.get("wsgi.input_terminated") or "chunked" in environ.get(
             "HTTP_TRANSFER_ENCODING", "").lower()
         try:
-            return self._read_limited(stream, chunked, environ)
+            return self._read_limited(stream, chunked, environ, self.max_body if limit is None else limit)
         except OSError as exc:  # a broken chunked coding, or the client went away mid-body
             return error_reply(400, f"the body could not be read: {exc}", headers=[("Connection", "close")])
 
-    def _too_large(self) -> Reply:
-        return error_reply(413, f"the body is over the limit of {self.max_body} bytes",
-                           headers=[("Connection", "close")])
+    @staticmethod
+    def _too_large(limit: int) -> Reply:
+        return error_reply(413, f"the body is over the limit of {limit} bytes", headers=[("Connection", "close")])
 
-    def _read_limited(self, stream: Any, chunked: bool, environ: dict[str, Any]) -> bytes | Reply:
+    def _read_limited(self, stream: Any, chunked: bool, environ: dict[str, Any], limit: int) -> bytes | Reply:
         if chunked:
-            data = stream.read(self.max_body + 1)
-            return self._too_large() if len(data) > self.max_body else data
+            data = stream.read(limit + 1)
+            return self._too_large(limit) if len(data) > limit else data
         length_text = environ.get("CONTENT_LENGTH", "").strip()
         if not length_text:
             return b""
         if not _DIGITS.match(length_text):
             return error_reply(400, "Content-Length is not a whole number", headers=[("Connection", "close")])
         length = _saturate(length_text)
-        if length > self.max_body:
-            return self._too_large()
+        if length > limit:
+            return self._too_large(limit)
         chunks, remaining = [], length
         while remaining > 0:
             chunk = stream.read(remaining)
@@ -436,19 +452,24 @@ class MockApp:
         # Kept as a flat tuple of strings and numbers: the garbage collector stops tracking such
         # tuples, so a full journal (100,000 entries) costs no GC pauses; dicts are built on read.
         elapsed = time.perf_counter() - started
-        entry = (time.time(), printable(method, 16), printable(path, 2048),
+        entry = (time.time(), printable(method, 16), printable(mask_generic(path), 2048),
                  printable(redact_query(environ.get("QUERY_STRING", ""))), reply.status, reply.code, reply.valid,
                  tuple((v.pointer, v.rule, v.severity) for v in reply.violations[:50]), reply.fault,
                  round(elapsed * 1000, 3))
+        size = _ENTRY_OVERHEAD + sum(len(x) for x in entry if isinstance(x, str)) + 48 * len(entry[7])
         with self._journal_lock:
             self._seq += 1
-            self._journal.append((self._seq, *entry))
+            self._journal.append((self._seq, size, *entry))
+            self._journal_bytes += size
+            while self._journal and (self._journal_bytes > self._journal_budget
+                                     or len(self._journal) > self._journal_size):
+                self._journal_bytes -= self._journal.popleft()[1]
         if self.log is not None:
-            self.log(self._log_line(self._entry_dict((0, *entry))))
+            self.log(self._log_line(self._entry_dict((0, size, *entry))))
 
     @staticmethod
     def _entry_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-        seq, when, method, path, query, status, code, valid, violations, fault, duration = row
+        seq, _size, when, method, path, query, status, code, valid, violations, fault, duration = row
         return {
             "seq": seq, "method": method, "path": path, "query": query, "status": status, "code": code,
             "valid": valid, "violations": [{"pointer": p, "rule": r, "severity": s} for p, r, s in violations],
@@ -475,17 +496,72 @@ class MockApp:
             rows = list(self._journal)
         return [self._entry_dict(row) for row in rows]
 
+    @property
+    def journal_bytes(self) -> int:
+        """What the journal holds now, in the bytes its budget counts."""
+        with self._journal_lock:
+            return self._journal_bytes
+
+    def _journal_reply(self, environ: dict[str, Any]) -> Reply:
+        """The journal as a JSON array, streamed in pieces (never one string of it all);
+        ``?after=SEQ`` and ``?limit=N`` page it."""
+        try:
+            params = dict(parse_qsl(environ.get("QUERY_STRING", ""), max_num_fields=8))
+            after = int(params.get("after", "0"))
+            limit = int(params["limit"]) if "limit" in params else None
+            if after < 0 or (limit is not None and limit < 1):
+                raise ValueError
+        except ValueError:
+            return error_reply(400, "after and limit must be whole numbers (after >= 0, limit >= 1)")
+        with self._journal_lock:
+            rows = [row for row in self._journal if row[0] > after]  # references: the budget bounds them
+        if limit is not None:
+            rows = rows[:limit]
+
+        def pieces() -> Iterable[bytes]:
+            yield b"["
+            for start in range(0, len(rows), _JOURNAL_PAGE):
+                text = ",".join(json.dumps(self._entry_dict(r)) for r in rows[start:start + _JOURNAL_PAGE])
+                yield ((b"," if start else b"") + text.encode("ascii"))
+            yield b"]"
+
+        return Reply(200, b"", stream=pieces())
+
     def reset(self) -> None:
         """Empty the records, the journal, the rate-limit windows and the stored errors."""
-        self.store.clear()
-        self.faults.reset_windows()
-        with self._journal_lock:
-            self._journal.clear()
-            self.errors.clear()
+        with self._admin_lock:
+            self.store.clear()
+            self.faults.reset_windows()
+            with self._journal_lock:
+                self._journal.clear()
+                self._journal_bytes = 0
+                self.errors.clear()
 
     # -- admin paths (not journaled, no faults, no keys in any answer) ----------------
 
+    def _admin_refusal(self, environ: dict[str, Any]) -> Reply | None:
+        """403 unless the request names this mock as its Host, comes from no foreign Origin,
+        and carries the admin token when one is set: a page in a browser (DNS rebinding,
+        CSRF) cannot reach the admin paths."""
+        port = environ.get("SERVER_PORT", "")
+        own = {f"{name}:{port}" for name in self._own_hosts}
+        host = environ.get("HTTP_HOST", "").strip().lower()
+        if host not in own:
+            return error_reply(403, f"the admin paths answer only requests for this mock's own address "
+                                    f"(Host: 127.0.0.1:{port}, localhost:{port} or [::1]:{port})")
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin.strip().lower() not in {f"http://{h}" for h in own}:
+            return error_reply(403, "the admin paths refuse requests from another origin")
+        if self.admin_token is not None:
+            sent = environ.get("HTTP_" + ADMIN_TOKEN_HEADER.upper().replace("-", "_"), "")
+            if not hmac.compare_digest(sent.strip().encode("latin-1", "replace"), self.admin_token.encode()):
+                return error_reply(403, f"the admin paths need the admin token: send {ADMIN_TOKEN_HEADER}")
+        return None
+
     def _admin(self, environ: dict[str, Any], method: str, path: str) -> Reply:
+        refused = self._admin_refusal(environ)
+        if refused is not None:
+            return refused
         allowed = {"health": ("GET",), "journal": ("GET",), "reset": ("POST",), "faults": ("GET", "PUT", "DELETE")}
         name = path[len(ADMIN_PREFIX):]
         if name not in allowed:
@@ -496,26 +572,25 @@ class MockApp:
         if name == "health":
             return Reply(200, b'{"status":"ok"}')
         if name == "journal":
-            return Reply(200, json.dumps(self.journal()).encode("ascii"))
+            return self._journal_reply(environ)
         if name == "reset":
             self.reset()
             return Reply(200, b'{"status":"ok"}')
+        plan: FaultPlan | Reply | None = None
         if method == "DELETE":
-            self.faults.set_plan(FaultPlan())
+            plan = FaultPlan()
         elif method == "PUT":
-            plan = self._plan_from_body(environ)
+            plan = self._plan_from_body(environ)  # read outside the lock: a slow body holds nothing
             if isinstance(plan, Reply):
                 return plan
-            self.faults.set_plan(plan)
-        return Reply(200, json.dumps(self.faults.plan.to_dict()).encode("ascii"))
+        with self._admin_lock:
+            if plan is not None:
+                self.faults.set_plan(plan)
+            answer = self.faults.plan.to_dict()
+        return Reply(200, json.dumps(answer).encode("ascii"))
 
     def _plan_from_body(self, environ: dict[str, Any]) -> FaultPlan | Reply:
-        saved = self.max_body
-        try:
-            self.max_body = _ADMIN_MAX_BODY
-            data = self._read_body(environ)
-        finally:
-            self.max_body = saved
+        data = self._read_body(environ, _ADMIN_MAX_BODY)
         if isinstance(data, Reply):
             return data
         try:
@@ -528,6 +603,19 @@ class MockApp:
             return make_plan(faults, spec.get("latency") or 0.0, spec.get("rate_limit"))
         except (ValueError, RecursionError) as exc:
             return error_reply(400, f"bad fault plan: {exc}")
+
+
+def own_host_names(host: str) -> frozenset[str]:
+    """The names a Host header may give for a mock bound to ``host`` (lower case, no port)."""
+    names = {"127.0.0.1", "localhost", "[::1]"}
+    if host and host not in ("0.0.0.0", "::"):
+        names.add(f"[{host.lower()}]" if ":" in host else host.lower())
+    return frozenset(names)
+
+
+def admin_token_from_env() -> str | None:
+    """The admin token set for every mock started in this environment, if any."""
+    return os.environ.get(ADMIN_TOKEN_ENV) or None
 
 
 def _bound(day: date | None, *, start: bool) -> str | None:

@@ -22,10 +22,10 @@ from types import FrameType, TracebackType
 from typing import IO, Any, Callable, Iterable
 
 from ..loader import Registry, load_registry
-from .app import MockApp
+from .app import ADMIN_TOKEN_HEADER, JOURNAL_BYTES, MockApp, admin_token_from_env
 from .faults import make_plan
 from .store import Store
-from .wsgi import ThreadedWSGIServer
+from .http import HEAD_TIMEOUT, THREADS, TIMEOUT, MockHTTPServer
 
 READY_TIMEOUT = 10.0
 
@@ -52,21 +52,30 @@ class MockServer:
     def __init__(self, registry: Registry | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  api_keys: Iterable[str] | None = None, db: str | None = None, envelope: bool = False,
                  rate_limit: Any = None, faults: Iterable[Any] = (), latency: Any = 0.0,
-                 max_body: int = 1024 * 1024, seed: int | None = None) -> None:
+                 max_body: int = 1024 * 1024, seed: int | None = None, threads: int = THREADS,
+                 head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT,
+                 admin_token: str | None = None, journal_bytes: int = JOURNAL_BYTES) -> None:
         keys = [_check_key(k) for k in api_keys] if api_keys is not None else [generate_key()]
         if not keys:
             raise ValueError("api_keys is empty: give at least one key, or None to have one generated")
         if max_body < 1:
             raise ValueError("max_body must be at least 1 byte")
+        if threads < 1 or head_timeout <= 0 or timeout <= 0:
+            raise ValueError("threads must be at least 1, head_timeout and timeout above 0 s")
+        self.threads, self.head_timeout, self.timeout = threads, head_timeout, timeout
         self.registry = registry if registry is not None else load_registry()
         self.host = host
         self.port = port
         self.db = db
         self._plan = make_plan(faults, latency, rate_limit)
         self.store = Store(db)
+        token = admin_token if admin_token is not None else admin_token_from_env()
+        if token is not None:
+            _check_key(token)
         self.app = MockApp(self.registry, self.store, keys, envelope=envelope, max_body=max_body,
-                           plan=self._plan, seed=seed)
-        self._httpd: ThreadedWSGIServer | None = None
+                           plan=self._plan, seed=seed, admin_token=token, host=host,
+                           journal_bytes=journal_bytes)
+        self._httpd: MockHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -75,8 +84,15 @@ class MockServer:
         """Listen and serve in a background thread; return once a request is answered."""
         if self.is_running:
             raise RuntimeError("the mock server is already running")
-        self._httpd = ThreadedWSGIServer(self.host, self.port, self.app, on_error=self._keep_error)
-        self.port = self._httpd.port
+        httpd = MockHTTPServer(self.host, self.port, self.app, threads=self.threads,
+                               head_timeout=self.head_timeout, timeout=self.timeout, on_error=self._keep_error)
+        try:
+            httpd.prepare()  # binds and starts the workers: an OSError here is "cannot listen"
+        except BaseException:
+            httpd.head_deadlines.close()
+            raise
+        self._httpd = httpd
+        self.port = httpd.port
         self._thread = threading.Thread(target=self._serve, name="woowup-mock", daemon=True)
         self._thread.start()
         if not self._wait_ready(timeout):
@@ -88,7 +104,7 @@ class MockServer:
         httpd = self._httpd
         assert httpd is not None
         try:
-            httpd.serve_forever()
+            httpd.serve()
         except BaseException as exc:  # noqa: BLE001 - kept for the caller
             self._keep_error(exc)
 
@@ -99,7 +115,7 @@ class MockServer:
                 return False
             conn = http.client.HTTPConnection(self._connect_host(), self.port, timeout=1.0)
             try:
-                conn.request("GET", "/_mock/health")
+                conn.request("GET", "/_mock/health", headers=self.admin_headers)
                 if conn.getresponse().status == 200:
                     return True
             except OSError:
@@ -113,7 +129,7 @@ class MockServer:
         httpd, thread = self._httpd, self._thread
         self._httpd, self._thread = None, None
         if httpd is not None:
-            httpd.shutdown()
+            httpd.stop()
         if thread is not None:
             thread.join(5.0)
 
@@ -144,6 +160,16 @@ class MockServer:
     def base_url(self) -> str:
         host = self._connect_host()
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def admin_token(self) -> str | None:
+        """The token the admin paths ask for (``$WOOWUP_MOCK_ADMIN_TOKEN`` unless given); None: no token."""
+        return self.app.admin_token
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """Headers an HTTP client sends to reach ``/_mock/*`` (the token, when one is set)."""
+        return {ADMIN_TOKEN_HEADER: self.app.admin_token} if self.app.admin_token else {}
 
     @property
     def api_keys(self) -> tuple[str, ...]:
@@ -216,13 +242,15 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     try:
         plan = make_plan(args.fault, args.latency, args.rate_limit)
         keys = [_check_key(k) for k in args.api_key] or None
+        admin_token = _check_key(args.admin_token) if args.admin_token else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     registry = registry_from(args)
     try:
         server = MockServer(registry, host=args.host, port=args.port, api_keys=keys, db=args.db,
                             envelope=args.envelope, rate_limit=plan.rate_limit, faults=plan.faults,
-                            latency=plan.latency, max_body=args.max_body, seed=args.seed)
+                            latency=plan.latency, max_body=args.max_body, seed=args.seed,
+                            admin_token=admin_token, threads=args.threads)
     except Exception as exc:  # sqlite3 errors for a bad --db
         raise UsageError(f"cannot open --db {args.db}: {exc}") from None
     err = sys.stderr
@@ -273,7 +301,8 @@ def _announce(out: IO[str], server: MockServer, *, generated: bool, plan_text: s
     lines = [f"woowup-contract mock: listening on {server.base_url}",
              "  POST /v1/log, GET /v1/logs (Bearer); GET /apiv3/stats (Basic <key> or Bearer)",
              f"  records: {server.db or 'in memory (lost at exit; --db FILE keeps them)'}",
-             f"  journal: GET {server.base_url}/_mock/journal; reset: POST {server.base_url}/_mock/reset"]
+             f"  journal: GET {server.base_url}/_mock/journal; reset: POST {server.base_url}/_mock/reset"
+             + (f" (send {ADMIN_TOKEN_HEADER})" if server.admin_token else "")]
     if generated:
         lines.append(f"  API key (generated, shown once): {server.api_key}")
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -55,6 +56,54 @@ def processing_date(record: dict[str, Any]) -> str | None:
     return parsed.date().isoformat() if parsed is not None else None
 
 
+_OWN_TABLES = frozenset({"records", "sqlite_sequence"})
+_OWN_COLUMNS = ("id", "account", "createtime", "processing_date", "has_customers", "has_purchases",
+                "has_products", "has_branches", "body")
+
+
+class StoreError(ValueError):
+    """A ``--db`` file the mock must not use; the message says why."""
+
+
+def check_db_file(path: str) -> None:
+    """Refuse, without changing a byte, a file the mock can't write or that isn't its own database.
+
+    Runs before anything is written (no journal-mode switch, no table created): the schema is
+    read through a read-only, immutable connection.
+    """
+    if os.path.isdir(path):
+        raise StoreError("it is a directory")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise StoreError(f"its folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"the mock cannot write in its folder {folder} (SQLite keeps -wal and -shm files there)")
+    if not os.path.exists(path):
+        return
+    if not os.path.isfile(path):
+        raise StoreError("it is not a regular file")
+    try:
+        with open(path, "r+b"):
+            pass
+    except OSError as exc:
+        raise StoreError(f"the mock cannot write it: {exc.strerror or exc}") from None
+    if os.path.getsize(path) == 0:
+        return
+    uri = "file:" + os.path.abspath(path).replace("?", "%3f").replace("#", "%23") + "?mode=ro&immutable=1"
+    try:
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            columns = tuple(row[1] for row in probe.execute("PRAGMA table_info(records)"))
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"it is not a SQLite database ({exc})") from None
+    if not tables <= _OWN_TABLES or ("records" in tables and columns != _OWN_COLUMNS):
+        raise StoreError("it is another application's SQLite database (tables: "
+                         f"{', '.join(sorted(tables)) or 'none'}); give the mock a file of its own")
+
+
 @dataclass(frozen=True)
 class ListQuery:
     """``GET /v1/logs`` filters, already validated."""
@@ -81,6 +130,8 @@ class Store:
     def __init__(self, path: str | None = None) -> None:
         self.path = path
         self._lock = threading.Lock()
+        if path:
+            check_db_file(path)
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")

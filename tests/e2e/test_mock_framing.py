@@ -1,0 +1,303 @@
+"""Request framing a smuggler or a slow client would try, over raw sockets against a
+``woowup-contract mock`` process: each probe gets its refusal, another tenant's records
+stay intact, and the process' memory (VmRSS) stays bounded."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from woowup_contract.loader import load_registry
+from woowup_contract.mock.server import MockServer
+
+ALICE, BOB = "alice-key-123", "bob-key-456"
+RECORD = {"files": ["a.csv"], "processingtime": "2026-11-20T03:15:00Z",
+          "stats": {"products": {"total_created": 1, "total_updated": 0, "total_failed": 0}}}
+RSS_BOUND_KB = 400 * 1024  # generous: the mock idles near 60 MB; the old server reached 864 MB
+
+
+class MockProcess:
+    def __init__(self, tmp_path: Path) -> None:
+        self.log = open(tmp_path / "mock-stderr.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "woowup_contract", "mock", "--port", "0", "--api-key", ALICE, "--api-key", BOB],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline()
+        found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", first)
+        assert found, first
+        self.port = int(found.group(1))
+        self.base_url = f"http://127.0.0.1:{self.port}"
+
+    def rss_kb(self) -> int:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.communicate(timeout=30)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockProcess]:
+    m = MockProcess(tmp_path_factory.mktemp("framing"))
+    try:
+        response = requests.post(m.base_url + "/v1/log", json=RECORD, timeout=10,
+                                 headers={"Authorization": f"Bearer {BOB}"})
+        assert response.status_code == 200
+        yield m
+    finally:
+        m.stop()
+
+
+@pytest.fixture(autouse=True)
+def nothing_lost(mock: MockProcess) -> Iterator[None]:
+    yield
+    listed = requests.get(mock.base_url + "/v1/logs", headers={"Authorization": f"Bearer {BOB}"}, timeout=10)
+    assert listed.status_code == 200 and len(listed.json()) == 1, "another tenant's record was lost"
+    assert mock.rss_kb() < RSS_BOUND_KB
+
+
+def exchange(port: int, data: bytes, *, more: bytes = b"", repeat: int = 0) -> bytes:
+    """Send ``data`` (then ``more`` ``repeat`` times, while the server reads), return all it answered."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        try:
+            s.sendall(data)
+            for _ in range(repeat):
+                s.sendall(more)
+            s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server refused and closed: what it answered is still readable
+        answer = b""
+        try:
+            while chunk := s.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+        return answer
+
+
+def statuses(answer: bytes) -> list[int]:
+    return [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) [A-Z]", answer)]  # bodies are JSON: no such text
+
+
+def head(port: int, method: str, path: str, *lines: str, key: str = ALICE) -> bytes:
+    fields = [f"Host: 127.0.0.1:{port}", f"Authorization: Bearer {key}", "Content-Type: application/json", *lines]
+    return (f"{method} {path} HTTP/1.1\r\n" + "".join(f + "\r\n" for f in fields) + "\r\n").encode("latin-1")
+
+
+@pytest.mark.parametrize("path, method", [("/v1/log", "POST"), ("/_mock/faults", "PUT")])
+def test_a_negative_chunk_size_is_refused_and_what_follows_is_never_held(mock: MockProcess, path: str,
+                                                                          method: str) -> None:
+    before = requests.get(mock.base_url + "/_mock/faults", timeout=10).json()
+    data = head(mock.port, method, path, "Transfer-Encoding: chunked") + b"-1\r\n"
+    answer = exchange(mock.port, data, more=b"x" * (1 << 20), repeat=64)  # up to 64 MiB offered
+    assert statuses(answer) == [400], answer[:300]
+    assert b"chunk" in answer
+    assert requests.get(mock.base_url + "/_mock/faults", timeout=10).json() == before
+
+
+@pytest.mark.parametrize("size_line", [b"0x3ec\r\n", b"+3ec\r\n", b" 3ec\r\n", b"3ec \r\n", b"3ec\n",
+                                       b"-0\r\n", b"1_0\r\n", b"12345678901234567\r\n"])
+def test_lenient_chunk_size_lines_are_refused(mock: MockProcess, size_line: bytes) -> None:
+    body = json.dumps(RECORD).encode()
+    answer = exchange(mock.port, head(mock.port, "POST", "/v1/log", "Transfer-Encoding: chunked")
+                      + size_line + body + b"\r\n0\r\n\r\n")
+    assert statuses(answer) == [400], answer[:300]
+
+
+def test_a_bare_lf_after_chunk_data_is_refused(mock: MockProcess) -> None:
+    body = json.dumps(RECORD).encode()
+    answer = exchange(mock.port, head(mock.port, "POST", "/v1/log", "Transfer-Encoding: chunked")
+                      + b"%x\r\n" % len(body) + body + b"\n0\r\n\r\n")
+    assert statuses(answer) == [400], answer[:300]
+
+
+def test_a_strict_chunked_body_is_stored(mock: MockProcess) -> None:
+    body = json.dumps(RECORD).encode()
+    answer = exchange(mock.port, head(mock.port, "POST", "/v1/log", "Transfer-Encoding: chunked", "Connection: close")
+                      + b"%x;ext=1\r\n" % 10 + body[:10] + b"\r\n" + b"%X\r\n" % (len(body) - 10) + body[10:]
+                      + b"\r\n0\r\nX-Trailer: 1\r\n\r\n")
+    assert statuses(answer) == [200], answer[:300]
+    listed = requests.get(mock.base_url + "/v1/logs", headers={"Authorization": f"Bearer {ALICE}"}, timeout=10)
+    assert len(listed.json()) >= 1
+    requests.post(mock.base_url + "/_mock/reset", timeout=10)  # (bob's record is re-checked below)
+    requests.post(mock.base_url + "/v1/log", json=RECORD, headers={"Authorization": f"Bearer {BOB}"}, timeout=10)
+
+
+@pytest.mark.parametrize("value, status", [(b"\x0bchunked", 400), (b"chunked\xa0", 501), (b"chunked, gzip", 501),
+                                           (b"gzip, chunked", 501), (b"Chunked", 200)])
+def test_transfer_encoding_must_be_chunked_exactly(mock: MockProcess, value: bytes, status: int) -> None:
+    body = json.dumps(RECORD).encode()
+    data = head(mock.port, "POST", "/v1/log", "Connection: close").replace(
+        b"\r\n\r\n", b"\r\nTransfer-Encoding: " + value + b"\r\n\r\n") + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+    answer = exchange(mock.port, data)
+    assert statuses(answer) == [status], answer[:300]
+    if status == 200:
+        requests.post(mock.base_url + "/_mock/reset", timeout=10)
+        requests.post(mock.base_url + "/v1/log", json=RECORD, headers={"Authorization": f"Bearer {BOB}"}, timeout=10)
+
+
+@pytest.mark.parametrize("version, status", [(b"HTTP/1.1x", 400), (b"HTTP/01.1", 400), (b"HTTP/1. 1", 400),
+                                             (b"http/1.1", 400), (b"HTTP/1.10", 505), (b"HTTP/2.0", 505)])
+def test_the_version_must_be_exact(mock: MockProcess, version: bytes, status: int) -> None:
+    answer = exchange(mock.port, b"GET /v1/logs " + version + f"\r\nHost: 127.0.0.1:{mock.port}\r\n\r\n".encode())
+    assert statuses(answer) == [status], answer[:300]
+
+
+def test_content_length_with_an_underscore_does_not_swallow_the_next_request(mock: MockProcess) -> None:
+    second = head(mock.port, "GET", "/v1/logs", "Connection: close", key=BOB)
+    first = head(mock.port, "POST", "/v1/log", f"Content_Length: {len(second)}")
+    answer = exchange(mock.port, first + second)
+    assert len(statuses(answer)) == 2, answer  # both answered, as waitress and h11 do
+    assert statuses(answer)[1] == 200 and b'"a.csv"' in answer
+
+
+def test_a_scheme_inside_an_origin_form_path_is_just_a_path(mock: MockProcess) -> None:
+    answer = exchange(mock.port, head(mock.port, "POST", "/v1/log/x://y/_mock/reset", "Content-Length: 0",
+                                      "Connection: close"))
+    assert statuses(answer) == [404], answer[:300]  # and nothing reset: checked by nothing_lost
+
+
+# -- slow clients ------------------------------------------------------------------------------
+
+
+def test_slow_request_heads_do_not_lock_other_clients_out() -> None:
+    """More slow connections than worker threads, each stuck in its request head: each is cut at the
+    head deadline, answered 408, and a normal client is still served (a generous liveness bound)."""
+    with MockServer(load_registry(), api_keys=[ALICE], threads=2, head_timeout=1.0) as server:
+        slow = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(6)]
+        try:
+            for s in slow:
+                s.sendall(b"G")  # one byte of a head that never ends
+            response = requests.get(server.base_url + "/v1/logs", headers={"Authorization": f"Bearer {ALICE}"},
+                                    timeout=60)
+            assert response.status_code == 200
+            for s in slow:
+                answer = s.recv(4096)
+                assert answer.startswith(b"HTTP/1.1 408 "), answer
+                assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["code"] == "request_timeout"
+        finally:
+            for s in slow:
+                s.close()
+        server.check_errors()
+
+
+def test_idle_connections_wait_without_holding_a_worker() -> None:
+    """Idle keep-alive connections sit in cheroot's selector: with 2 threads, 20 idle
+    connections leave both free for a request."""
+    with MockServer(load_registry(), api_keys=[ALICE], threads=2, head_timeout=30.0) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(20)]
+        try:
+            response = requests.get(server.base_url + "/v1/logs", headers={"Authorization": f"Bearer {ALICE}"},
+                                    timeout=60)
+            assert response.status_code == 200
+        finally:
+            for s in idle:
+                s.close()
+
+
+# -- the admin paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", ["Host: evil.example", "Host: 127.0.0.1:1", "Host: localhost.evil.example",
+                                   "Origin: http://evil.example"])
+def test_admin_paths_refuse_a_foreign_host_or_origin(mock: MockProcess, extra: str) -> None:
+    lines = [f"Host: 127.0.0.1:{mock.port}"] if extra.startswith("Origin") else []
+    data = (f"POST /_mock/reset HTTP/1.1\r\n" + "".join(f + "\r\n" for f in [*lines, extra])
+            + "Content-Length: 0\r\nConnection: close\r\n\r\n").encode()
+    answer = exchange(mock.port, data)
+    assert statuses(answer) == [403], answer[:300]  # and bob's record is still there (nothing_lost)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_admin_paths_answer_the_mocks_own_names(mock: MockProcess, host: str) -> None:
+    answer = exchange(mock.port, f"GET /_mock/health HTTP/1.1\r\nHost: {host}:{mock.port}\r\n"
+                                 f"Origin: http://{host}:{mock.port}\r\nConnection: close\r\n\r\n".encode())
+    assert statuses(answer) == [200], answer[:300]
+
+
+def test_an_admin_token_is_required_once_set_and_taken_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WOOWUP_MOCK_ADMIN_TOKEN", "admin-secret-1")
+    with MockServer(load_registry(), api_keys=[ALICE]) as server:  # started (readiness) with the token
+        assert server.admin_token == "admin-secret-1"
+        url = server.base_url + "/_mock/journal"
+        assert requests.get(url, timeout=10).status_code == 403
+        assert requests.get(url, headers={"X-Mock-Admin-Token": "wrong"}, timeout=10).status_code == 403
+        assert requests.get(url, headers=server.admin_headers, timeout=10).status_code == 200
+        assert "admin-secret-1" not in requests.get(url, timeout=10).text
+
+
+def test_overlapping_fault_updates_leave_the_body_limit_alone() -> None:
+    """A PUT /_mock/faults whose body is still arriving while another one completes: the
+    admin body limit never leaks into --max-body."""
+    with MockServer(load_registry(), api_keys=[ALICE]) as server:
+        plan = json.dumps({"faults": [], "latency": "0ms"}).encode()
+        head = (f"PUT /_mock/faults HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                f"Content-Length: {len(plan)}\r\nConnection: close\r\n\r\n").encode()
+        first, second = (socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(2))
+        try:
+            first.sendall(head + plan[:5])
+            time.sleep(0.5)  # ordering only: the first update is mid-body when the second starts
+            second.sendall(head + plan[:5])
+            time.sleep(0.5)
+            first.sendall(plan[5:])  # the first completes while the second is still reading
+            assert first.recv(4096).startswith(b"HTTP/1.1 200 ")
+            second.sendall(plan[5:])
+            assert second.recv(4096).startswith(b"HTTP/1.1 200 ")
+        finally:
+            first.close()
+            second.close()
+        assert server.app.max_body == 1024 * 1024
+        big = {**RECORD, "files": [f"file-{i:06d}.csv" for i in range(8000)]}  # ~150 KB, over 64 KiB
+        assert len(json.dumps(big)) > 100_000
+        response = requests.post(server.base_url + "/v1/log", json=big, timeout=20,
+                                 headers={"Authorization": f"Bearer {ALICE}"})
+        assert response.status_code == 200, response.text[:300]
+
+
+# -- the journal's byte budget -------------------------------------------------------------------
+
+
+def test_the_journal_keeps_to_its_byte_budget_oldest_first_and_pages() -> None:
+    budget = 200_000
+    with MockServer(load_registry(), api_keys=[ALICE], journal_bytes=budget) as server:
+        with requests.Session() as session:
+            for i in range(300):  # ~2 KB each: 600 KB offered to a 200 KB budget
+                session.get(server.base_url + f"/v1/logs/{i:04d}" + "x" * 2000, timeout=10)
+        assert 0 < server.app.journal_bytes <= budget
+        entries = requests.get(server.base_url + "/_mock/journal", timeout=10).json()
+        seqs = [e["seq"] for e in entries]
+        assert seqs[-1] == 300 and seqs[0] > 1 and seqs == list(range(seqs[0], 301))  # the oldest went
+        page = requests.get(server.base_url + f"/_mock/journal?after={seqs[0]}&limit=5", timeout=10).json()
+        assert [e["seq"] for e in page] == seqs[1:6]
+        assert requests.get(server.base_url + "/_mock/journal?limit=0", timeout=10).status_code == 400
+        server.check_errors()
+
+
+def test_the_journal_and_the_log_hide_encoded_and_matrix_secrets() -> None:
+    lines: list[str] = []
+    with MockServer(load_registry(), api_keys=[ALICE]) as server:
+        server.log = lines.append
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)  # sends the target as is
+        conn.request("GET", "/v1/logs;token=matrix-secret?k%65y=query-secret&limit=1",
+                     headers={"Authorization": f"Bearer {ALICE}"})
+        assert conn.getresponse().status == 404  # a matrix parameter is no part of WoowUp's paths
+        conn.close()
+        [entry] = server.journal()
+    text = json.dumps(entry) + "\n".join(lines)
+    assert "matrix-secret" not in text and "query-secret" not in text
+    assert entry["path"].endswith(";token=***") and entry["query"].startswith("k%65y=***")
