@@ -27,9 +27,9 @@ _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "
 
 
 def _secret_name(name: str) -> bool:
-    from ..mock.app import _SECRET_NAMES
+    from ..masking import SECRET_NAME
 
-    return name.lower() in _SECRET_HEADERS or bool(_SECRET_NAMES.search(name))
+    return name.lower() in _SECRET_HEADERS or bool(SECRET_NAME.search(name))
 
 
 def redact_header(name: str, value: str) -> str:
