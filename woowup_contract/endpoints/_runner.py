@@ -146,7 +146,7 @@ class _Runner:
                 counted = self._outcomes.get((op.label, check))
                 if counted is not None and counted.status != "skipped" and check != "stateful_roundtrip":
                     counted.requests = spent
-                    self.progress(f"{op.label}  {check}  {o.status}", True)
+                    self.progress(f"{op.label}  {check}  {counted.status}", True)
         scenario = self._outcome(SCENARIO_OPERATION, "stateful_roundtrip")
         if scenario.status != "skipped":
             self._current = SCENARIO_OPERATION
