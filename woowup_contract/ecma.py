@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 LINE_TERMINATORS = "\n\r\u2028\u2029"
 # ECMA-262 escapes: the rewritten pattern is still an ECMA pattern
-_NOT_TERMINATOR = "[^\\n\\r\\u2028\\u2029]"
+ECMA_DOT = "[^\\n\\r\\u2028\\u2029]"
 
 
 def _rewrite(pattern: str, dot: str, escapes: dict[str, str], end: str | None,
@@ -76,7 +76,7 @@ def for_engine(pattern: str) -> str:
     it as ECMA does unless the pattern also needs lookaround or a backreference."""
     if "." not in pattern and "\\" not in pattern:
         return pattern
-    return _rewrite(pattern, _NOT_TERMINATOR, _CLASSES, None, _BOUNDARIES)
+    return _rewrite(pattern, ECMA_DOT, _CLASSES, None, _BOUNDARIES)
 
 
 def translate_patterns(schema: Any, originals: dict[str, str]) -> Any:

@@ -42,6 +42,7 @@ import json
 from typing import IO, Any, Iterable, Mapping
 
 from . import __version__
+from .ecma import for_engine
 from .loader import Registry
 from .model import PROVENANCES, Contract, Endpoint, Example, Parameter, Response
 
@@ -92,41 +93,6 @@ def _security_scheme(scheme: str, provenance: str) -> dict[str, Any]:
 
 # -- draft-07 → OpenAPI 3.1 schema dialect ----------------------------------------------
 
-# ECMA-262's reading of ``.`` (no line terminator), spelled so every regex dialect agrees
-ECMA_DOT = "[^\\n\\r\\u2028\\u2029]"
-
-
-def ecma_explicit_pattern(pattern: str) -> str:
-    """``pattern`` with each ``.`` outside a character class spelled as :data:`ECMA_DOT`."""
-    out: list[str] = []
-    in_class = False
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            out.append(pattern[i:i + 2])  # an escape: ``\\.`` is a literal dot
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if pattern.startswith("[^]", i) or pattern.startswith("[]", i):
-                # ECMA's empty class ``[]`` / any-character ``[^]``: the ``]`` closes it
-                width = 3 if pattern[i + 1] == "^" else 2
-                out.append(pattern[i:i + width])
-                in_class = False
-                i += width
-                continue
-        elif char == ".":
-            out.append(ECMA_DOT)
-            i += 1
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)
-
-
 def convert_schema(schema: Any, component: str | None = None) -> Any:
     """A draft-07 schema in the OpenAPI 3.1 (JSON Schema 2020-12) dialect; see the module docstring."""
     if isinstance(schema, list):
@@ -163,7 +129,7 @@ def convert_schema(schema: Any, component: str | None = None) -> Any:
             out[key] = {k: convert_schema(v, component) for k, v in value.items()}
             continue
         if key == "pattern" and isinstance(value, str):
-            out[key] = ecma_explicit_pattern(value)
+            out[key] = for_engine(value)
             if out[key] != value:
                 out["x-pattern-verbatim"] = value
             continue

@@ -13,7 +13,9 @@ import yaml
 from openapi_spec_validator import validate
 
 from woowup_contract import load_registry
-from woowup_contract.openapi import ECMA_DOT, build_openapi, convert_schema, ecma_explicit_pattern
+from woowup_contract.ecma import ECMA_DOT
+from woowup_contract.ecma import for_engine as ecma_explicit_pattern
+from woowup_contract.openapi import build_openapi, convert_schema
 
 
 @pytest.fixture(scope="module")
