@@ -82,7 +82,7 @@ def parse_json(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
     if not text.strip():
         raise ParseFailure("empty: no JSON document")
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant), duplicates
+        document = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         message, line, column = exc.msg, exc.lineno, exc.colno
         if message.startswith("Illegal trailing comma"):  # Python 3.13+: at the comma; older: at the bracket
@@ -100,7 +100,28 @@ def parse_json(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
         line, column = _constant_position(text)
         raise ParseFailure(f"invalid JSON: {exc} (NaN and Infinity are not JSON numbers)", line, column) from None
     except RecursionError:
-        raise ParseFailure("invalid JSON: nesting too deep to parse") from None
+        raise ParseFailure(_TOO_DEEP) from None
+    # CPython before 3.13 stops near its recursion limit; 3.13 parses any depth. One limit for all:
+    # counting brackets is cheap, and only a text with that many of them is walked.
+    if text.count("[") + text.count("{") > MAX_NESTING and _depth_over(document, MAX_NESTING):
+        raise ParseFailure(_TOO_DEEP)
+    return document, duplicates
+
+
+MAX_NESTING = 990  # levels of arrays and objects; about where CPython 3.10-3.12's parser gives up
+_TOO_DEEP = "invalid JSON: nesting too deep to parse"
+
+
+def _depth_over(document: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (an explicit stack: no recursion)."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 def _after_blanks(text: str, pos: int) -> int:

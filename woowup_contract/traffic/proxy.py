@@ -200,13 +200,14 @@ class ProxyApp:
         except Exception as exc:  # a bug in judging must not take the connector's traffic down
             self._keep(exc)
             results = ()
+        # the line first: whoever waits for the verdicts finds the line already written
+        if self.log is not None and any(not r.valid for r in results):
+            self.log(self.mask(violation_line(exchange, results)))
         with self._idle:
             self.exchanges.append(exchange)
             self.verdicts.add(results)
             self._pending -= 1
             self._idle.notify_all()
-        if self.log is not None and any(not r.valid for r in results):
-            self.log(self.mask(violation_line(exchange, results)))
 
     def _keep(self, exc: BaseException) -> None:
         with self._lock:
