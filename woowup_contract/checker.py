@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .engine import CompiledSchema, SchemaError
+from .engine import SchemaError
 from .loader import Registry
 from .model import Contract, Envelope, Hint, Profile, Result, Violation
 from .pointers import Parts, parts_from_pointer, pointer_from_parts
@@ -211,7 +211,7 @@ _MISSING = object()
 def _get(document: Any, parts: Parts) -> Any:
     for part in parts:
         if type(document) is dict:
-            document = document.get(part, _MISSING)  # type: ignore[arg-type]
+            document = document.get(part, _MISSING)
         elif type(document) is list and type(part) is int and part < len(document):
             document = document[part]
         else:

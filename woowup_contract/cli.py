@@ -273,9 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     mask = Masker(*secrets_in_argv(argv, os.environ))
     saved = sys.stdout, sys.stderr
-    sys.stderr = MaskedStream(sys.stderr, mask)  # type: ignore[assignment]
+    sys.stderr = MaskedStream(sys.stderr, mask)
     if mask.forms:  # a key is in play: stdout too (else reports go out untouched, at full speed)
-        sys.stdout = MaskedStream(sys.stdout, mask)  # type: ignore[assignment]
+        sys.stdout = MaskedStream(sys.stdout, mask)
     try:
         return _main(argv)
     finally:

@@ -118,7 +118,7 @@ def matcher(pattern: str) -> Callable[[str], bool]:
     import jsonschema_rs
 
     validator = jsonschema_rs.Draft7Validator({"pattern": for_engine(pattern)}, validate_formats=False)
-    return validator.is_valid  # type: ignore[no-any-return]
+    return validator.is_valid
 
 
 # Python's \d, \w are Unicode-aware; ECMA's are ASCII.

@@ -101,9 +101,9 @@ class CompiledSchema:
 
     def is_valid(self, instance: Any) -> bool:
         try:
-            return self._is_valid(instance)  # type: ignore[no-any-return]
+            return self._is_valid(instance)
         except UnicodeEncodeError:
-            return self._is_valid(without_surrogates(instance))  # type: ignore[no-any-return]
+            return self._is_valid(without_surrogates(instance))
 
     def errors(self, instance: Any) -> list[SchemaError]:
         try:
@@ -126,7 +126,7 @@ class CompiledSchema:
 
     def iter_raw(self, instance: Any) -> Iterator[Any]:
         """jsonschema-rs' own errors, for callers that need the schema path too."""
-        return self._validator.iter_errors(instance)  # type: ignore[no-any-return]
+        return self._validator.iter_errors(instance)
 
     def _error(self, error: Any) -> SchemaError:
         return schema_error(error, self._originals)

@@ -380,6 +380,7 @@ class Registry:
                 if target.schema is None:
                     raise ContractError(target.path, None, f"$contract {ref!r} is not a payload contract")
                 source = target.schema.document
+                doc: Mapping[str, Any]
                 if isinstance(source, dict) and any(True for _ in refs_in(source)):
                     doc = {k: v for k, v in source.items() if k != "$schema"}
                     doc.setdefault("$id", f"urn:woowup-contract:{ref}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..model import UsageError
 
@@ -22,7 +22,7 @@ _NOISE_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "cont
 
 # -- secrets: one masking function for the whole tool (woowup_contract.masking) ---------------
 
-from ..masking import MaskedStream, Masker  # noqa: E402,F401 - re-exported for the endpoint checks
+from ..masking import MaskedStream as MaskedStream, Masker as Masker  # noqa: E402 - re-exported for the endpoint checks
 
 
 # -- HTTP ---------------------------------------------------------------------------------

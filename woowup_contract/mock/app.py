@@ -576,13 +576,14 @@ class MockApp:
         if name == "reset":
             self.reset()
             return Reply(200, b'{"status":"ok"}')
-        plan: FaultPlan | Reply | None = None
+        plan: FaultPlan | None = None
         if method == "DELETE":
             plan = FaultPlan()
         elif method == "PUT":
-            plan = self._plan_from_body(environ)  # read outside the lock: a slow body holds nothing
-            if isinstance(plan, Reply):
-                return plan
+            read = self._plan_from_body(environ)  # read outside the lock: a slow body holds nothing
+            if isinstance(read, Reply):
+                return read
+            plan = read
         with self._admin_lock:
             if plan is not None:
                 self.faults.set_plan(plan)

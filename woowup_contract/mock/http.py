@@ -53,6 +53,8 @@ _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _CHUNK_LINE = re.compile(rb"^([0-9A-Fa-f]{1,16})(;[^\r\n]*)?\r\n$")
 _PIECE = 64 * 1024
+# cheroot.server's own list (its stub omits it): names whose repeated fields join with ", "
+_COMMA_SEPARATED: list[bytes] = cheroot_server.comma_separated_headers  # type: ignore[attr-defined]
 
 
 class StrictHeaderReader(cheroot_server.HeaderReader):
@@ -88,7 +90,7 @@ class StrictHeaderReader(cheroot_server.HeaderReader):
                     raise ValueError("conflicting Content-Length fields")
                 if not value.isdigit():
                     raise ValueError("Content-Length is not a whole number")
-            if key in hdict and (key in cheroot_server.comma_separated_headers or key == b"Transfer-Encoding"):
+            if key in hdict and (key in _COMMA_SEPARATED or key == b"Transfer-Encoding"):
                 value = hdict[key] + b", " + value
             hdict[key] = value
 
@@ -326,7 +328,9 @@ class MockHTTPServer(cheroot_wsgi.Server):
                  head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         super().__init__((host, port), app, numthreads=threads, server_name="woowup-contract-mock",
-                         request_queue_size=BACKLOG, timeout=timeout, shutdown_timeout=SHUTDOWN_TIMEOUT)
+                         request_queue_size=BACKLOG,
+                         # cheroot's stub says int; both go to socket.settimeout(), which takes a float
+                         timeout=timeout, shutdown_timeout=SHUTDOWN_TIMEOUT)  # type: ignore[arg-type]
         self.max_request_header_size = MAX_HEAD_BYTES
         self.max_request_body_size = MAX_BODY_CAP
         self.keep_alive_conn_limit = KEEP_ALIVE_LIMIT
@@ -346,7 +350,8 @@ class MockHTTPServer(cheroot_wsgi.Server):
         silent connections cost a file descriptor only (closed after ``timeout``)."""
         if not getattr(conn, "primed", False) and not conn.rfile.has_data():
             conn.primed = True
-            self._connections.put(conn)  # called on the serve thread, which owns the selector
+            # called on the serve thread, which owns the selector; set in prepare(), absent from the stub
+            self._connections.put(conn)  # type: ignore[attr-defined]
             return
         super().process_conn(conn)
 
