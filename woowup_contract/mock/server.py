@@ -254,7 +254,7 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     except Exception as exc:  # sqlite3 errors for a bad --db
         raise UsageError(f"cannot open --db {args.db}: {exc}") from None
     err = sys.stderr
-    server.log = lambda line: _log(err, line)
+    server.log = lambda line: log_line(err, line)
     if getattr(args, "replay", None):
         from ..traffic.replay import replay_from
 
@@ -316,7 +316,8 @@ def _announce(out: IO[str], server: MockServer, *, generated: bool, plan_text: s
     out.flush()
 
 
-def _log(stream: IO[str], line: str) -> None:
+def log_line(stream: IO[str], line: str) -> None:
+    """One timestamped line on a server's log stream; a closed stream never stops serving."""
     try:
         stream.write(f"{datetime.now().strftime('%H:%M:%S')} {line}\n")
         stream.flush()

@@ -10,7 +10,6 @@ import os
 import signal
 import sys
 import threading
-from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Callable
 
 from ..model import EXIT_FAILED, EXIT_OK, UsageError
@@ -81,19 +80,12 @@ def _url(option: str, value: str | None) -> str | None:
     return value
 
 
-def _log(stream: IO[str], line: str) -> None:
-    try:
-        stream.write(f"{datetime.now().strftime('%H:%M:%S')} {line}\n")
-        stream.flush()
-    except (OSError, ValueError):
-        pass
-
-
 def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
     """Serve until SIGINT or SIGTERM, then write the report (and the HAR)."""
     from ..cli import open_output, registry_from
     from ..endpoints._model import ConnectionProblem
     from ..endpoints._safety import MaskedStream
+    from ..mock.server import log_line
     from .proxy import ProxyServer, check_upstream
 
     upstream = _url("--upstream", args.upstream)
@@ -113,7 +105,7 @@ def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
     err = sys.stderr
     proxy = ProxyServer(registry, upstream=upstream, apiv3_upstream=apiv3, host=args.host, port=args.port,
                         errors=args.errors, max_body=args.max_body, timeout=args.timeout,
-                        log=lambda line: _log(err, line))
+                        log=lambda line: log_line(err, line))
     try:
         proxy.start()
     except OSError as exc:
