@@ -9,64 +9,74 @@ from __future__ import annotations
 import itertools
 import os
 from collections import deque
-from typing import IO, Any, Iterable, Iterator, Literal, Sequence
+from typing import IO, Iterable, Iterator, Literal, Sequence
 
 from .checker import Checker
 from .loader import Registry
 from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError
 from .report import Progress, Report, ansi, make_reporter, plain
-from .sources import DEFAULT_MAX_BYTES, iter_inputs, iter_payloads, iter_units, parse_raw, read_file
+from .sources import DEFAULT_MAX_BYTES, Unit, iter_inputs, iter_units
 
 
+def check_unit(checker: Checker, unit: Unit, max_bytes: int) -> Result:
+    """The verdict on one unit of work: how a payload is read and checked, in one process or in
+    a worker."""
+    return checker.check(unit.read(max_bytes))
 
-class NoInput(Exception):
-    """No input matched: a usage error."""
 
-
-def check_files(checker: Checker, files: Iterable[str | None], max_bytes: int) -> Iterator[Result]:
-    for payload in iter_payloads(files, max_bytes):
-        yield checker.check(payload)
+def check_units(checker: Checker, units: Iterable[Unit], max_bytes: int) -> Iterator[Result]:
+    for unit in units:
+        yield check_unit(checker, unit, max_bytes)
 
 
 # -- parallel checking ------------------------------------------------------------
-# Workers are forked after the checker is compiled, so they inherit it instead of
-# rebuilding it; results come back in input order (imap), so the report is the same
-# byte for byte as with --jobs 1.
+# Workers are forked after the checker is compiled, and the pool's initializer hands each
+# worker the checker (fork: inherited, never pickled); results come back in input order
+# (imap), so the report is the same byte for byte as with --jobs 1.
 
-_worker_checker: Checker | None = None
-_worker_max_bytes = DEFAULT_MAX_BYTES
 # Units per task: each task costs the parent a few thread hand-offs (feeder, result handler),
 # which at 64 units took a fifth of its time; 256 leaves few, and two tasks in flight per
 # worker keep the workers busy while a JSONL file's lines wait in memory only a window at a time.
 _CHUNK = 256
 
 
-def _check_chunk(units: list[Any]) -> list[Result | None]:
-    """Each unit's result; None for a clean one (no violation, nothing else to say), which the
-    parent rebuilds from the unit: most results are clean, and unpickling each would cost the
-    parent time it needs for the report."""
-    checker = _worker_checker
-    assert checker is not None
-    out: list[Result | None] = []
-    for unit in units:
-        if isinstance(unit, str):
-            [result] = [checker.check(p) for p in read_file(unit, _worker_max_bytes)]  # JSON: one payload
-        else:
-            result = checker.check(parse_raw(unit))
-        out.append(None if not result.violations and result.envelope is None and not result.unreadable
-                   else result)
-    return out
+class _Worker:
+    """What a worker process checks with: set once in each worker, by the pool's initializer."""
+
+    checker: Checker | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def start(self, checker: Checker, max_bytes: int) -> None:
+        self.checker, self.max_bytes = checker, max_bytes
+
+    def check_chunk(self, units: list[Unit]) -> list[Result | None]:
+        """Each unit's result; None for a clean one (no violation, nothing else to say), which the
+        parent rebuilds from the unit: most results are clean, and unpickling each would cost the
+        parent time it needs for the report."""
+        checker = self.checker
+        assert checker is not None, "the pool's initializer sets the checker"
+        out: list[Result | None] = []
+        for unit in units:
+            result = check_unit(checker, unit, self.max_bytes)
+            out.append(None if not result.violations and result.envelope is None and not result.unreadable
+                       else result)
+        return out
 
 
-def _clean(unit: Any) -> Result:
-    if isinstance(unit, str):
-        return Result(unit, (), unit)
-    source, path = unit[0], unit[1]  # a RawLine (error payloads are never clean)
-    return Result(source, (), path)
+_WORKER = _Worker()
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
+def _check_chunk(units: list[Unit]) -> list[Result | None]:
+    return _WORKER.check_chunk(units)
+
+
+def _clean(unit: Unit) -> Result:
+    """The result a worker left out: a clean payload's, named as the unit names it."""
+    return Result(unit.source, (), unit.path)
+
+
+def _chunks(items: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
+    chunk: list[Unit] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
@@ -103,34 +113,31 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def check_parallel(checker: Checker, files: Iterable[str | None], max_bytes: int, jobs: int) -> Iterator[Result]:
+def check_parallel(checker: Checker, units: Iterable[Unit], max_bytes: int, jobs: int) -> Iterator[Result]:
     import multiprocessing
     import threading
 
-    global _worker_checker, _worker_max_bytes
-    _worker_checker, _worker_max_bytes = checker, max_bytes
     context = multiprocessing.get_context("fork")
     # imap's feeder would read the whole input ahead of the workers (a big JSONL file
     # would sit in memory); a window of chunks in flight keeps memory flat.
     window = threading.BoundedSemaphore(jobs * 2)
     stopped = threading.Event()  # the reader gave up (error, ^C): do not wait for a window forever
 
-    sent: deque[list[Any]] = deque()  # chunks in flight, in order, to rebuild clean results
+    sent: deque[list[Unit]] = deque()  # chunks in flight, in order, to rebuild clean results
 
-    def paced() -> Iterator[list[Any]]:
-        for chunk in _chunks(iter_units(files, max_bytes), _CHUNK):
+    def paced() -> Iterator[list[Unit]]:
+        for chunk in _chunks(units, _CHUNK):
             while not window.acquire(timeout=0.1):
                 if stopped.is_set():
                     return
             sent.append(chunk)
             yield chunk
 
-    with context.Pool(jobs) as pool:
+    with context.Pool(jobs, initializer=_WORKER.start, initargs=(checker, max_bytes)) as pool:
         try:
             for results in pool.imap(_check_chunk, paced()):
                 window.release()
-                units = sent.popleft()
-                for unit, result in zip(units, results):
+                for unit, result in zip(sent.popleft(), results):
                     yield _clean(unit) if result is None else result
         finally:
             stopped.set()
@@ -174,7 +181,8 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
         jobs = _jobs_for(size)
     if jobs > 1 and not _can_fork():
         jobs = 1  # workers inherit the compiled checker by fork; elsewhere check in one process
-    results = check_parallel(checker, files, limit, jobs) if jobs > 1 else check_files(checker, files, limit)
+    units = iter_units(files, limit)
+    results = check_parallel(checker, units, limit, jobs) if jobs > 1 else check_units(checker, units, limit)
     try:
         for result in results:
             report.summary.add(result)

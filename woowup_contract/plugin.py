@@ -518,22 +518,23 @@ class PayloadFile(pytest.File):
             return
         import hashlib
 
-        from .sources import DEFAULT_MAX_BYTES, Payload, parse_raw, raw_lines, read_file
+        from .sources import DEFAULT_MAX_BYTES, Unit, raw_lines, read_file
 
         handle: IO[bytes] | None = None
         try:
             handle = open(path, "rb")  # noqa: SIM115 - closed below, after the generator is drained
         except OSError:
-            items: Any = read_file(path)  # an error payload that says why
+            items: Any = map(Unit.of, read_file(path))  # an error payload that says why
         else:
             items = raw_lines(handle, path, DEFAULT_MAX_BYTES)
         seen: dict[str, int] = {}
         try:
-            for item in items:
-                if isinstance(item, Payload):  # a line too long, or no line at all: named by what it is
-                    payload, key = item, (item.error.rule if item.error else "payload")
+            for unit in items:
+                payload = unit.read()
+                if unit.data is None:  # a line too long, or no line at all: named by what it is
+                    key = payload.error.rule if payload.error else "payload"
                 else:
-                    payload, key = parse_raw(item), hashlib.sha256(item[2]).hexdigest()[:8]
+                    key = hashlib.sha256(unit.data).hexdigest()[:8]
                 seen[key] = seen.get(key, 0) + 1
                 name = f"payload-{key}" + (f"-{seen[key]}" if seen[key] > 1 else "")
                 suffix = payload.source[len(path) + 1:] if payload.source.startswith(path + ":") else ""

@@ -303,13 +303,37 @@ def _read_all(fd: int, size: int, max_bytes: int, regular: bool = False) -> byte
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-RawLine = tuple  # (source, path, data: bytes, line_offset): a JSONL line read but not parsed
+@dataclass(frozen=True)
+class Unit:
+    """One payload to read and check, in input order: what ``validate`` hands out, read the same
+    way (``read``) in one process and in worker processes.
+
+    A JSON file is named by its path and read where it is checked; a JSONL line carries its
+    bytes (a file is split into lines where it is listed); a payload read already (standard
+    input, a line over the limit, a path that is refused) carries it as is."""
+
+    source: str
+    path: str | None = None
+    data: bytes | None = None  # a JSONL line, read but not parsed
+    line_offset: int = 0
+    payload: Payload | None = None
+
+    @classmethod
+    def of(cls, payload: Payload) -> Unit:
+        return cls(payload.source, payload.path, payload=payload)
+
+    def read(self, max_bytes: int = DEFAULT_MAX_BYTES) -> Payload:
+        if self.payload is not None:
+            return self.payload
+        if self.data is not None:
+            return payload_from_bytes(self.source, self.data, path=self.path, line_offset=self.line_offset)
+        [payload] = read_file(self.source, max_bytes)  # a JSON file: one payload
+        return payload
 
 
-def raw_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = None
-              ) -> Iterator[Payload | RawLine]:
+def raw_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = None) -> Iterator[Unit]:
     """The non-blank lines of a JSONL stream, unparsed (so parsing can happen elsewhere);
-    over-long lines and an empty stream come out as error payloads."""
+    over-long lines and an empty stream come out as units holding their error payload."""
     name = name or path
     number = 0
     seen_any = False
@@ -325,51 +349,44 @@ def raw_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = N
                 if not rest or rest.endswith(b"\n"):
                     break
             seen_any = True
-            yield _too_large(f"{name}:{number}", path, "the line", max_bytes)
+            yield Unit.of(_too_large(f"{name}:{number}", path, "the line", max_bytes))
             continue
         if not line.strip():
             continue
         seen_any = True
         # without its line break, a parse error at the end of the line stays on this line
-        yield (f"{name}:{number}", path, line[:-1] if line.endswith(b"\n") else line, number - 1)
+        yield Unit(f"{name}:{number}", path, line[:-1] if line.endswith(b"\n") else line, number - 1)
     if not seen_any:
-        yield Payload(source=name, path=path, error=_error("parse", "empty: no JSON document on any line", 1, 1))
-
-
-def parse_raw(item: Payload | RawLine) -> Payload:
-    if isinstance(item, Payload):
-        return item
-    source, path, data, line_offset = item
-    return payload_from_bytes(source, data, path=path, line_offset=line_offset)
+        yield Unit.of(Payload(source=name, path=path, error=_error("parse", "empty: no JSON document on any line",
+                                                                   1, 1)))
 
 
 def _read_lines(handle: IO[bytes], path: str, max_bytes: int, name: str | None = None) -> Iterator[Payload]:
-    for item in raw_lines(handle, path, max_bytes, name):
-        yield parse_raw(item)
+    for unit in raw_lines(handle, path, max_bytes, name):
+        yield unit.read(max_bytes)
 
 
-def iter_units(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES
-               ) -> Iterator[str | Payload | RawLine]:
-    """Work for parallel checking, in input order: a JSON file's path (read where it is checked),
-    a JSONL line read here, or an error payload. stdin is read here."""
+def iter_units(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Unit]:
+    """The work the inputs hold, in input order: a unit per JSON file (read where it is checked),
+    per JSONL line (read here), per payload read here (stdin, a refused path)."""
     for path in files:
         if path is None:
-            yield from read_stdin(max_bytes)
+            yield from map(Unit.of, read_stdin(max_bytes))
         elif isinstance(path, Refused):
-            yield from read_file(path, max_bytes)
+            yield from map(Unit.of, read_file(path, max_bytes))
         elif is_lines(path):
             if not os.path.isfile(path):  # a FIFO or device named on the command line: bounded read
-                yield from read_file(path, max_bytes)
+                yield from map(Unit.of, read_file(path, max_bytes))
                 continue
             try:
                 handle = open(path, "rb")
             except OSError:
-                yield from read_file(path, max_bytes)  # reports why
+                yield from map(Unit.of, read_file(path, max_bytes))  # reports why
                 continue
             with handle:
                 yield from raw_lines(handle, path, max_bytes)
         else:
-            yield path
+            yield Unit(path, path)
 
 
 def read_stdin(max_bytes: int = DEFAULT_MAX_BYTES, stream: IO[bytes] | None = None) -> Iterator[Payload]:
@@ -470,8 +487,5 @@ def iter_inputs(inputs: Iterable[str], unmatched: list[str]) -> Iterator[str | N
 
 
 def iter_payloads(files: Iterable[str | None], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload]:
-    for path in files:
-        if path is None:
-            yield from read_stdin(max_bytes)
-        else:
-            yield from read_file(path, max_bytes)
+    for unit in iter_units(files, max_bytes):
+        yield unit.read(max_bytes)
