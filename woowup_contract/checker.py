@@ -87,12 +87,19 @@ class Checker:
             self._hints.extend(_HintAt(h, PointerPattern(prefix + h.pointer) if h.pointer is not None else None,
                                        re.compile(h.value_matches) if h.value_matches is not None else None)
                                for h in contract.hints)
-        # One document for the engine: allOf/0 the schema, allOf/1/allOf/i the overlay of self._rules[i]
-        # (every place its patterns select, under its prefix), so a valid payload is judged in one call.
-        # The schema keeps its $id as an embedded resource: its references keep their scope.
-        branches = [{"allOf": [overlay_at(s.prefix.pattern + p, s.rule.overlay) for p in s.rule.patterns]}
-                    if s.rule.overlay is not None else True for s in self._rules]
-        self._overlaid = any(b is not True for b in branches)
+        # One document for the engine: allOf/0 the schema, allOf/1/allOf/g the overlays of the rules in
+        # self._groups[g], which select the same places: one walk to each place, where allOf/k of the
+        # leaf is the k-th rule's. So a valid payload is judged in one call, and a failing leaf's schema
+        # path names its rule. The schema keeps its $id as an embedded resource: its references keep
+        # their scope.
+        groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        for i, s in enumerate(self._rules):
+            if s.rule.overlay is not None:
+                groups.setdefault((s.prefix.pattern, s.rule.patterns), []).append(i)
+        self._groups = list(groups.values())
+        branches = [{"allOf": [overlay_at(prefix + p, {"allOf": [self._rules[i].rule.overlay for i in members]})
+                               for p in patterns]} for (prefix, patterns), members in groups.items()]
+        self._overlaid = bool(branches)
         self.schema = registry.compile({"allOf": [schema, {"allOf": branches}]} if self._overlaid else schema)
         self._checks = [(i, s) for i, s in enumerate(self._rules) if s.rule.check is not None]
 
@@ -135,9 +142,10 @@ class Checker:
             else:
                 for error, raw in self.schema.errors_with_paths(document):
                     path = raw.schema_path
-                    if len(path) > 3 and path[1] == 1:  # the overlay of rule path[3]
-                        says = self._rules[path[3]].rule.says
-                        findings.setdefault(path[3], []).append(
+                    if len(path) > 3 and path[1] == 1:  # leaf allOf/k of group path[3]: [..., k, keyword]
+                        index = self._groups[path[3]][path[-2]]
+                        says = self._rules[index].rule.says
+                        findings.setdefault(index, []).append(
                             (error.parts, error.message if says is None else says(raw.instance)))
                     else:
                         out.append(self._from_schema_error(error, document, prefix))

@@ -21,6 +21,8 @@ object keys only (an overlay cannot select array items by a pattern on their ind
 from __future__ import annotations
 
 import fnmatch
+import functools
+import operator
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -71,32 +73,32 @@ class PointerPattern:
             (part, re.compile(fnmatch.translate(part)) if any(c in part for c in "*?[") else None)
             for part in parts_from_pointer(pattern)]
 
-    def select(self, document: Any) -> Iterator[tuple[Parts, Any]]:
-        """Every (parts, value) in ``document`` that the pattern matches, in document order."""
-        stack: list[tuple[int, Parts, Any]] = [(0, (), document)]
-        segments = self.segments
-        while stack:
-            depth, parts, value = stack.pop()
-            if depth == len(segments):
-                yield parts, value
-                continue
-            literal, rx = segments[depth]
-            t = type(value)
-            if t is dict:
-                if rx is None:
-                    if literal in value:
-                        stack.append((depth + 1, parts + (literal,), value[literal]))
-                else:
-                    for key in reversed(list(value)):
-                        if rx.match(key):
-                            stack.append((depth + 1, parts + (key,), value[key]))
-            elif t is list:
-                if rx is None:
-                    if literal.isdigit() and int(literal) < len(value):
-                        i = int(literal)
-                        stack.append((depth + 1, parts + (i,), value[i]))
-                elif literal == "*":
-                    stack.extend((depth + 1, parts + (i,), value[i]) for i in range(len(value) - 1, -1, -1))
+    def select(self, document: Any) -> list[tuple[Parts, Any]]:
+        """Every (parts, value) in ``document`` that the pattern matches, in document order
+        (one level at a time: each step keeps the order of the one before)."""
+        found: list[tuple[Parts, Any]] = [((), document)]
+        for literal, rx in self.segments:
+            step: list[tuple[Parts, Any]] = []
+            for parts, value in found:
+                t = type(value)
+                if t is dict:
+                    if rx is None:
+                        if literal in value:
+                            step.append((parts + (literal,), value[literal]))
+                    elif literal == "*":
+                        step.extend([(parts + (key,), item) for key, item in value.items()])
+                    else:
+                        step.extend([(parts + (key,), item) for key, item in value.items() if rx.match(key)])
+                elif t is list:
+                    if rx is None:
+                        if literal.isdigit() and int(literal) < len(value):
+                            step.append((parts + (int(literal),), value[int(literal)]))
+                    elif literal == "*":
+                        step.extend([(parts + (i,), item) for i, item in enumerate(value)])
+            if not step:
+                return step
+            found = step
+        return found
 
     def matches(self, parts: Parts) -> bool:
         """Whether a concrete path is one the pattern selects."""
@@ -130,7 +132,13 @@ def overlay_at(pattern: str, leaf: dict[str, Any]) -> dict[str, Any]:
 
 
 def _glob_to_ecma(glob: str) -> str:
-    """A shell-style segment as an anchored ECMA-262 pattern (what fnmatch.translate is for Python)."""
+    """A shell-style segment as an anchored ECMA-262 pattern (what fnmatch.translate is for Python).
+
+    A trailing ``*`` becomes an open end (``total_*`` is ``^total_``, not ``^total_[\\s\\S]*$``): the
+    same keys, and the engine tests a plain prefix much faster."""
+    stem = glob.rstrip("*")
+    if stem != glob and stem:
+        return _glob_to_ecma(stem)[:-1]
     out, i = ["^"], 0
     while i < len(glob):
         ch = glob[i]
@@ -192,17 +200,22 @@ def parse_iso_datetime(text: str) -> datetime | None:
     if m is None:
         return None
     year, month, day, hour, minute, second, fraction, zulu, sign, oh, om = m.groups()
+    zone = timezone.utc if zulu else _zone(sign, oh, om)
+    if zone is None:
+        return None
     try:
-        offset = timedelta(0)
-        if not zulu:
-            if int(oh) > 23 or int(om) > 59:
-                return None
-            offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro,
-                        tzinfo=timezone(offset))
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+                        int(fraction[:6].ljust(6, "0")) if fraction else 0, tzinfo=zone)
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(sign: str, hours: str, minutes: str) -> timezone | None:
+    """The offset ``±hh:mm`` as a time zone (a connector sends one or two of them: built once)."""
+    if int(hours) > 23 or int(minutes) > 59:
+        return None
+    return timezone(timedelta(hours=int(hours), minutes=int(minutes)) * (1 if sign == "+" else -1))
 
 
 @kind("datetime")
@@ -262,6 +275,8 @@ def _sum_equals(rule: StrictRule) -> Rule:
     list_key = rule.options["parts"]
     fields = tuple(rule.options["fields"])
 
+    getters = [(name, operator.itemgetter(name)) for name in fields]
+
     def mismatches(entity: Any) -> Iterator[tuple[str, Any, Any]]:
         """(field, what the parts add up to, the total) where they differ; figures of the wrong
         type are the schema's to report, so an entity or field with one is not summed."""
@@ -270,17 +285,17 @@ def _sum_equals(rule: StrictRule) -> Rule:
         items = entity.get(list_key)
         if type(items) is not list or not items or set(map(type, items)) != {dict}:
             return
-        for name in fields:
+        for name, get in getters:
             total = entity.get(name)
             if type(total) is not int and not (type(total) is float and total.is_integer()):
                 continue
-            parts_values = [i.get(name) for i in items]
             try:
-                added = sum(parts_values)
-            except TypeError:  # a missing figure, a string: not numbers
+                added = sum(map(get, items))
+            except (KeyError, TypeError):  # a missing figure, a string: not numbers
                 continue
             if added == total:
                 continue
+            parts_values = [i[name] for i in items]
             kinds = set(map(type, parts_values))
             if not kinds <= {int, float} or (float in kinds and not all(type(v) is int or v.is_integer()
                                                                        for v in parts_values)):
@@ -333,11 +348,21 @@ def _unique(rule: StrictRule) -> Rule:
     key = rule.options.get("key")
     patterns = [PointerPattern(p) for p in _at(rule)]
 
+    get = operator.itemgetter(key) if key is not None else None
+
+    def distinct(items: list[Any]) -> bool:
+        """A quick yes when no two names can be equal (most lists); False means "look closer"."""
+        try:
+            names = list(map(get, items)) if get is not None else items
+            return len(set(names)) == len(names)
+        except (KeyError, TypeError, IndexError):  # an item without the key, an unhashable name
+            return False
+
     def check(doc: Any, ctx: Context) -> list[Finding]:
         out = []
         for pattern in patterns:
             for parts, value in pattern.select(doc):
-                if type(value) is not list:
+                if type(value) is not list or distinct(value):
                     continue
                 seen: dict[str, int] = {}
                 for i, item in enumerate(value):

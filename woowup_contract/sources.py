@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Iterator
 
+import orjson
+
 from .model import Violation
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -58,8 +60,49 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_json(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
-    """Parse one JSON document; keep track of duplicate keys (json.loads drops them)."""
+def parse_json(text: str, data: bytes | None = None) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
+    """Parse one JSON document (``data``: the same text as UTF-8, when the caller has it); keep
+    track of duplicate keys (json.loads drops them)."""
+    if text.startswith("\ufeff"):
+        raise ParseFailure(
+            "the text starts with a UTF-8 byte order mark (BOM); JSON sent to the API must not",
+            hint="save the file as UTF-8 without BOM",
+        )
+    if not text.strip():
+        raise ParseFailure("empty: no JSON document")
+    document = _quick_parse(text.encode("utf-8", "surrogatepass") if data is None else data)
+    if document is not _UNSURE:
+        return document, []
+    return _parse_tracking_duplicates(text)
+
+
+_UNSURE = object()
+# a byte → "0" for a digit, " " otherwise: a run of 19 digits is a number orjson may not hold exactly
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+_LONG_NUMBER = b"0" * 19
+
+
+def _quick_parse(data: bytes) -> Any:
+    """The document by orjson (C speed), or ``_UNSURE`` when only ``json`` can say: a text it
+    refuses (the error messages are json's), one that may repeat a key, or one with a number
+    orjson may round (an integer past 64 bits becomes a float there).
+
+    Whether a key repeats, from two counts: the text has a ``:`` after every key and maybe some
+    inside strings; the document written back by orjson has one per key it kept and the strings'
+    own. With no key dropped the counts are equal (unless a colon is escaped as ``\\u003a``, which
+    the written-back document spells as a plain colon); a dropped key removes at least its own."""
+    try:
+        document = orjson.loads(data)
+        again = orjson.dumps(document)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # the encoder nests less deep than the decoder
+        return _UNSURE
+    if data.count(b":") != again.count(b":") or (b"\\" in data and b"\\u003" in data) \
+            or _LONG_NUMBER in data.translate(_DIGITS):
+        return _UNSURE
+    return document
+
+
+def _parse_tracking_duplicates(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
     duplicates: list[tuple[dict[str, Any], list[str]]] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -74,13 +117,6 @@ def parse_json(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
             duplicates.append((obj, repeated))
         return obj
 
-    if text.startswith("\ufeff"):
-        raise ParseFailure(
-            "the text starts with a UTF-8 byte order mark (BOM); JSON sent to the API must not",
-            hint="save the file as UTF-8 without BOM",
-        )
-    if not text.strip():
-        raise ParseFailure("empty: no JSON document")
     try:
         document = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -173,10 +209,11 @@ def _error(rule: str, message: str, line: int | None = None, column: int | None 
     return Violation(pointer="", rule=rule, severity="error", message=message, hint=hint, line=line, column=column)
 
 
-def payload_from_text(source: str, text: str, *, path: str | None = None, line_offset: int = 0) -> Payload:
+def payload_from_text(source: str, text: str, *, path: str | None = None, line_offset: int = 0,
+                      data: bytes | None = None) -> Payload:
     payload = Payload(source=source, path=path, text=text, line_offset=line_offset)
     try:
-        payload.document, payload.duplicates = parse_json(text)
+        payload.document, payload.duplicates = parse_json(text, data)
     except ParseFailure as exc:
         payload.error = _error("parse", exc.message, exc.line + line_offset, exc.column, exc.hint)
     return payload
@@ -188,7 +225,7 @@ def payload_from_bytes(source: str, data: bytes, *, path: str | None = None, lin
     except ParseFailure as exc:
         return Payload(source=source, path=path,
                        error=_error("parse", exc.message, exc.line + line_offset, exc.column, exc.hint))
-    return payload_from_text(source, text, path=path, line_offset=line_offset)
+    return payload_from_text(source, text, path=path, line_offset=line_offset, data=data)
 
 
 def _too_large(source: str, path: str | None, size: str, max_bytes: int) -> Payload:
