@@ -208,7 +208,7 @@ def bench_validate(count: int, runs: int, cjs: list[str], lines: list[str], inva
     try:
         import orjson  # noqa: F401
 
-        floor_or = Figure(f"floor: read + orjson.loads, one process, {count:,} files")
+        floor_or = Figure(f"floor: read + orjson.loads, one process, {count:,} {kind}files")
         figures.append((floor_or, [sys.executable, "-c", FLOOR_ORJSON, str(directory)], None))
     except ImportError:
         floor_or = None

@@ -194,7 +194,7 @@ def schema_error(error: Any, originals: dict[str, str]) -> SchemaError:
         name = "oneOf"
     elif name == "additionalProperties":
         return SchemaError(parts, name, message, tuple(kind.unexpected))
-    if isinstance(error.instance, (dict, list)):
+    if message[:1] in ("{", "[") and isinstance(error.instance, (dict, list)):  # (a required property: never)
         whole = json.dumps(error.instance, ensure_ascii=False, separators=(",", ":"))
         if len(whole) > 80 and message.startswith(whole):
             message = _shown(error.instance) + message[len(whole):]
