@@ -111,7 +111,8 @@ class Checker:
             return Result(payload.source, (payload.error,), payload.path, unreadable=payload.unreadable)
         violations, form = self.violations(payload.document, duplicates=payload.duplicates)
         if violations and payload.text is not None:
-            violations = self._locate(violations, payload.text, payload.line_offset, not payload.duplicates)
+            violations = self._locate(violations, payload.text, payload.line_offset, not payload.duplicates,
+                                      payload.document)
         return Result(payload.source, tuple(violations), payload.path, envelope=form)
 
     def check_document(self, document: Any, source: str = "<document>") -> Result:
@@ -198,12 +199,12 @@ class Checker:
         return None
 
     @staticmethod
-    def _locate(violations: list[Violation], text: str, line_offset: int, unique_keys: bool = False
-                ) -> list[Violation]:
+    def _locate(violations: list[Violation], text: str, line_offset: int, unique_keys: bool = False,
+                document: Any = None) -> list[Violation]:
         pointers = {v.pointer: tuple(parts_from_pointer(v.pointer)) for v in violations if v.line is None}
         if not pointers:
             return violations
-        offsets = offsets_of(text, pointers.values(), unique_keys=unique_keys)  # one walk for them all
+        offsets = offsets_of(text, pointers.values(), unique_keys=unique_keys, document=document)  # one walk
         located = []
         for v in violations:
             if v.line is None:

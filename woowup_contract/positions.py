@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
 _decoder = json.JSONDecoder()
+_UNKNOWN: Any = object()  # no parsed document to consult
 _WS = re.compile(r"[ \t\n\r]*")
 
 
@@ -36,14 +37,16 @@ def offset_of(text: str, parts: list[str]) -> int:
     return offsets_of(text, [parts])[tuple(parts)]
 
 
-def offsets_of(text: str, paths: Iterable[Sequence[str]], *, unique_keys: bool = False
-               ) -> dict[tuple[str, ...], int]:
+def offsets_of(text: str, paths: Iterable[Sequence[str]], *, unique_keys: bool = False,
+               document: Any = _UNKNOWN) -> dict[tuple[str, ...], int]:
     """``offset_of`` for several paths in one walk: the values a path passes by are skipped
     once for all the paths that share its prefix, not once per path.
 
     ``unique_keys``: the text is known to repeat no key in any object (the parser saw
     none), so an object is read only up to the last member a path needs, instead of to
-    its end to find the last of a repeated key.
+    its end to find the last of a repeated key. ``document``: the text as parsed, which
+    says which members exist, so an object is not read to its end for one that does not
+    (a missing property, located at its parent).
     """
     trie: dict[str, Any] = {}
     wanted = [tuple(parts) for parts in paths]
@@ -55,7 +58,7 @@ def offsets_of(text: str, paths: Iterable[Sequence[str]], *, unique_keys: bool =
     if i < len(text) and text[i] == "\ufeff":
         i = _skip_ws(text, i + 1)
     found: dict[tuple[str, ...], int] = {}
-    _walk(text, i, (), trie, found, unique_keys)
+    _walk(text, i, (), trie, found, unique_keys, document)
     out = {}
     for parts in wanted:
         deepest = parts
@@ -66,19 +69,28 @@ def offsets_of(text: str, paths: Iterable[Sequence[str]], *, unique_keys: bool =
 
 
 def _walk(text: str, i: int, here: tuple[str, ...], node: dict[str, Any], found: dict[tuple[str, ...], int],
-          unique_keys: bool) -> None:
+          unique_keys: bool, value: Any = _UNKNOWN) -> None:
     found[here] = i
     if not node or i >= len(text):
         return
     ch = text[i]
     if ch == "{":
+        if type(value) is dict:
+            node = {name: rest for name, rest in node.items() if name in value}
+            if not node:
+                return
         starts = _find_members(text, i, node, unique_keys)
     elif ch == "[":
         starts = _find_items(text, i, node)
     else:
         return
     for name, start in starts.items():
-        _walk(text, start, here + (name,), node[name], found, unique_keys)
+        inner = _UNKNOWN
+        if type(value) is dict:
+            inner = value[name]
+        elif type(value) is list and name.isdigit() and int(name) < len(value):
+            inner = value[int(name)]
+        _walk(text, start, here + (name,), node[name], found, unique_keys, inner)
 
 
 def _find_members(text: str, i: int, names: dict[str, Any], unique_keys: bool = False) -> dict[str, int]:

@@ -300,7 +300,7 @@ def test_positions_are_computed_only_for_payloads_that_fail(registry: Registry, 
     """Valid files stay on the fast path: the locator is never called for them."""
     calls: list[Any] = []
 
-    def counting_offsets_of(text: str, paths: Any, unique_keys: bool = False) -> dict[Any, int]:
+    def counting_offsets_of(text: str, paths: Any, unique_keys: bool = False, document: Any = None) -> dict[Any, int]:
         calls.append(list(paths))
         return {path: 0 for path in calls[-1]}
 
