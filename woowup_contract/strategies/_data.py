@@ -28,15 +28,15 @@ _FILE_ODD = ("Ventas Córdoba {d}.csv", "export ({n}).csv", "clientes_ñandú_{d
 BASE_DAY = date(2026, 11, 20)
 _OFFSETS = ("+00:00", "-03:00", "Z", "-05:00", "+01:00", "+05:30", "-04:00")
 ODD_TIMES = ("2019-03-12 12:30:00", "12/03/2019 12:30", "2019-03-12T12:30:00", "1552393800", "2019-03-12",
-              "", "yesterday")
+             "", "yesterday")
 MESSAGES = ("Invalid API key", "Bad request", "Too many requests", "Not found", "Internal error",
-             "The parameter limit must be between 1 and 100", "ok")
+            "The parameter limit must be between 1 and 100", "ok")
 CODES = ("bad_request", "forbidden", "too_many_request", "not_found", "internal_error", "method_not_allowed",
-          "ok")
+         "ok")
 _CONNECTORS = ("vtex", "tiendanube", "shopify", "magento", "custom")
 # what the official schema allows in a single-line string but a careful connector would not send
 ODD_STRINGS = ("", " ", "Sucursal #1 (vieja)", "東京 Ginza", "Café \"La Única\"", "tab\there", "back\\slash",
-                "\u00a0Palermo", "emoji 🛒", "NULL", "\x00", "a" * 300)
+               "\u00a0Palermo", "emoji 🛒", "NULL", "\x00", "a" * 300)
 WORDS = ("Shopping Unicenter", "", "ok", "Córdoba", "ñandú", "São Paulo", "東京", "a b", "42", "x")
 
 
@@ -53,7 +53,7 @@ def _iso(seconds: int, offset: str, fraction: str) -> str:
 
 
 SINGLE_LINE = st.text(st.characters(exclude_characters=LINE_TERMINATORS, exclude_categories=["Cs"]),
-                       max_size=24)
+                      max_size=24)
 ANY_JSON: tuple[Any, ...] = ([], {}, None, {"errors": []}, "", 0)
 BRANCHES = st.sampled_from(BRANCH_NAMES)
 

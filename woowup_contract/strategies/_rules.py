@@ -88,6 +88,8 @@ class Rules:
 
 @dataclass(frozen=True)
 class Plan:
+    """What a base document must hold: locations present, arrays with at least n items, arrays left empty."""
+
     present: frozenset[Loc] = frozenset()
     min_items: tuple[tuple[Loc, int], ...] = ()
     empty: frozenset[Loc] = frozenset()
@@ -97,6 +99,7 @@ class Plan:
 
 
 def plan_for(loc: Loc, *, min_items: Mapping[Loc, int] | None = None, empty: Iterable[Loc] = ()) -> Plan:
+    """The plan that puts a value at ``loc`` (each array on the way gets an item), plus the extras asked for."""
     present = {loc[:i] for i in range(1, len(loc) + 1)}
     needs = {loc[:i]: 1 for i in range(len(loc)) if loc[i] == "*"}
     for where, n in (min_items or {}).items():

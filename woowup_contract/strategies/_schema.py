@@ -25,6 +25,8 @@ Loc = tuple[str, ...]  # a schema location: property names, "*" for array items
 
 @dataclass
 class Node:
+    """One location of a schema, with the constraints the generator honours there."""
+
     loc: Loc
     types: tuple[str, ...] = ()
     properties: dict[str, Node] = field(default_factory=dict)
@@ -107,6 +109,7 @@ def _flatten(schema: Any, where: str) -> dict[str, Any]:
 
 
 def compile_schema(schema: Any, loc: Loc = ()) -> Node:
+    """The Node tree of ``schema``; a keyword the generator cannot honour raises StrategyError naming it."""
     where = pointer_from_parts(loc)
     s = _flatten(schema, where)
     for key in s:
@@ -137,10 +140,12 @@ def compile_schema(schema: Any, loc: Loc = ()) -> Node:
 
 
 def is_single_line(pattern: str | None) -> bool:
+    """Whether ``pattern`` only says "one line" (the official schema's ``^(.*)$``), or there is none."""
     return pattern in (None, "^(.*)$", "^.*$")
 
 
 def json_type(value: Any) -> str:
+    """The narrowest JSON Schema type of a parsed value (``5.0`` is an integer, a bool is not)."""
     t = type(value)
     if t is dict:
         return "object"
@@ -158,6 +163,7 @@ def json_type(value: Any) -> str:
 
 
 def allowed(types: Sequence[str], value: Any) -> bool:
+    """Whether ``value`` fits a ``type`` keyword's list (an empty list allows anything)."""
     kind = json_type(value)
     return not types or kind in types or (kind == "integer" and "number" in types)
 
@@ -168,8 +174,10 @@ Draw = Callable[[SearchStrategy[Any]], Any]
 
 
 def freeze(value: Any) -> str:
+    """A hashable key equal for equal JSON values of the same Python type (for uniqueness)."""
     return json.dumps(value, sort_keys=True) + type(value).__name__
 
 
 def json_copy(document: Any) -> Any:
+    """A deep copy of a JSON document (a mutation changes the copy, never the drawn base)."""
     return json.loads(json.dumps(document))
