@@ -381,6 +381,73 @@ def test_the_journal_keeps_to_its_byte_budget_oldest_first_and_pages() -> None:
         server.check_errors()
 
 
+JOURNAL_BUDGET = 250_000
+# a record with 60 violations (50 are journaled): with a 600-byte query, some 10 KB of journal each
+INVALID = json.dumps({**RECORD, "files": list(range(60))}).encode()
+
+
+def pipelined(port: int, data: bytes) -> list[int]:
+    """Requests pipelined on one connection, read while they are sent, then a close; the statuses."""
+    data += head(port, "GET", "/_mock/health", "Connection: close")
+    answer = bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s, selectors.DefaultSelector() as sel:
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        view, done = memoryview(data), False
+        while not done:
+            events = sel.select(timeout=30)
+            assert events, "the mock stopped answering"
+            for _key, mask in events:
+                if mask & selectors.EVENT_WRITE:
+                    view = view[s.send(view[:65536]):]
+                    if not view:
+                        sel.modify(s, selectors.EVENT_READ)
+                if mask & selectors.EVENT_READ:
+                    chunk = s.recv(65536)
+                    answer += chunk
+                    done = not chunk
+    return statuses(bytes(answer))[:-1]
+
+
+def test_the_mock_process_memory_keeps_to_the_journal_budget_while_long_requests_pour_in(tmp_path: Path) -> None:
+    """Invalid records (50 violations journaled) and GETs with 2 KB paths, each with a 600-byte
+    query, three to one, to a mock process with a 250 KB journal budget. Once the budget is crossed,
+    1,200 more requests (about 9.7 MB of journal, kept whole) leave its resident memory within a
+    few MB of where it was, and GET /_mock/journal, whole and 100 at a time, keeps the peak
+    (VmHWM) there too."""
+    m = MockProcess(tmp_path, "--journal-bytes", str(JOURNAL_BUDGET))
+
+    def burst(start: int, count: int) -> bytes:
+        query = "?entity=" + "q" * 600
+        post = head(m.port, "POST", "/v1/log" + query, f"Content-Length: {len(INVALID)}") + INVALID
+        return b"".join(post * 3 + head(m.port, "GET", f"/v1/logs/{i:06d}-" + "p" * 2100 + query)
+                        for i in range(start, start + count))
+
+    try:
+        assert pipelined(m.port, burst(0, 50)) == [400, 400, 400, 404] * 50  # the budget is crossed
+        before = m.rss_kb()
+        for start in range(50, 350, 50):
+            assert pipelined(m.port, burst(start, 50)) == [400, 400, 400, 404] * 50
+        after = m.rss_kb()
+        Path(f"/proc/{m.process.pid}/clear_refs").write_text("5")  # VmHWM counts from now on
+        whole = requests.get(m.base_url + "/_mock/journal", timeout=30).json()
+        seqs = [e["seq"] for e in whole]
+        assert seqs[-1] == 1400 and seqs == list(range(seqs[0], 1401))  # the newest kept, the oldest dropped
+        assert sum(len(e["path"]) + len(e["query"]) for e in whole) < JOURNAL_BUDGET
+        assert len(whole[-2]["violations"]) == 50 and len(whole[-1]["path"]) > 2000
+        after_seq, paged = 0, 0
+        while page := requests.get(m.base_url + f"/_mock/journal?after={after_seq}&limit=100", timeout=30).json():
+            paged += len(page)
+            after_seq = page[-1]["seq"]
+        assert paged == len(whole)
+        peak = m.rss_kb("VmHWM")
+    finally:
+        m.stop()
+    print(f"VmRSS {before} -> {after} kB over 1,200 requests; VmHWM while reading the journal {peak} kB")
+    assert after - before < 5 * 1024  # kept whole, the journal alone would be some 9,700 kB more
+    assert peak - after < 5 * 1024
+
+
 def test_the_journal_and_the_log_hide_encoded_and_matrix_secrets() -> None:
     lines: list[str] = []
     with MockServer(load_registry(), api_keys=[ALICE]) as server:

@@ -40,7 +40,8 @@ ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
 ADMIN_TOKEN_ENV = "WOOWUP_MOCK_ADMIN_TOKEN"
 JOURNAL_SIZE = 100_000               # entries kept at most
 JOURNAL_BYTES = 32 * 1024 * 1024     # and bytes of their text at most: the oldest go first
-_ENTRY_OVERHEAD = 160                # bytes an entry costs beside its strings (tuple, floats, ints)
+_ENTRY_OVERHEAD = 220                # bytes an entry costs beside its strings (tuple, floats, ints, str headers)
+_VIOLATION_OVERHEAD = 180            # and each violation it keeps, beside its pointer's and rule's text
 _JOURNAL_PAGE = 500                  # entries per piece of a streamed GET /_mock/journal
 
 # the API v3 error codes (``too_many_request`` is WoowUp's spelling)
@@ -157,7 +158,9 @@ def redact_query(query: str) -> str:
 
 def printable(text: str, limit: int = 512) -> str:
     """Control characters escaped so a hostile path cannot forge log lines."""
-    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    out = text[:limit]
+    if not out.isprintable():  # the common case skips the per-character walk
+        out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in out)
     return out + ("..." if len(text) > limit else "")
 
 
@@ -456,7 +459,9 @@ class MockApp:
                  printable(redact_query(environ.get("QUERY_STRING", ""))), reply.status, reply.code, reply.valid,
                  tuple((v.pointer, v.rule, v.severity) for v in reply.violations[:50]), reply.fault,
                  round(elapsed * 1000, 3))
-        size = _ENTRY_OVERHEAD + sum(len(x) for x in entry if isinstance(x, str)) + 48 * len(entry[7])
+        # what the entry holds in memory (measured with tracemalloc), so the budget bounds the process
+        size = (_ENTRY_OVERHEAD + sum(len(x) for x in entry if isinstance(x, str))
+                + sum(_VIOLATION_OVERHEAD + len(pointer) + len(rule) for pointer, rule, _ in entry[7]))
         with self._journal_lock:
             self._seq += 1
             self._journal.append((self._seq, size, *entry))

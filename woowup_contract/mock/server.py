@@ -25,7 +25,7 @@ from ..loader import Registry, load_registry
 from .app import ADMIN_TOKEN_HEADER, JOURNAL_BYTES, MockApp, admin_token_from_env
 from .faults import make_plan
 from .store import Store
-from .http import HEAD_TIMEOUT, THREADS, TIMEOUT, MockHTTPServer
+from .http import HEAD_TIMEOUT, THREADS, TIMEOUT, MockHTTPServer, limit_malloc_arenas
 
 READY_TIMEOUT = 10.0
 
@@ -263,6 +263,7 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
         from ..traffic.replay import replay_from
 
         server.app = replay_from(server.app, args.replay)  # type: ignore[assignment]
+    limit_malloc_arenas()  # the process is ours: freed memory stays usable by every worker
     try:
         server.start()
     except OSError as exc:
