@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from ..checker import Checker
 from ..loader import Registry
-from ..masking import mask_generic
+from ..masking import Masker, mask_generic
 from ..model import Parameter, Violation
 from ..report import format_violation
 from ..sources import payload_from_bytes
@@ -190,6 +190,7 @@ class MockApp:
         self._journal_lock = threading.Lock()
         self._admin_lock = threading.Lock()  # admin changes are whole: no lost updates
         self.admin_token = admin_token or None
+        self._mask = Masker(*self.api_keys, self.admin_token)  # the journal and the log never hold a key
         self._own_hosts = own_host_names(host)
         self._seq = 0
         self.errors: list[BaseException] = []
@@ -455,8 +456,9 @@ class MockApp:
         # Kept as a flat tuple of strings and numbers: the garbage collector stops tracking such
         # tuples, so a full journal (100,000 entries) costs no GC pauses; dicts are built on read.
         elapsed = time.perf_counter() - started
-        entry = (time.time(), printable(method, 16), printable(mask_generic(path), 2048),
-                 printable(redact_query(environ.get("QUERY_STRING", ""))), reply.status, reply.code, reply.valid,
+        entry = (time.time(), printable(method, 16), printable(self._mask(path), 2048),
+                 printable(redact_query(self._mask(environ.get("QUERY_STRING", "")))), reply.status, reply.code,
+                 reply.valid,
                  tuple((v.pointer, v.rule, v.severity) for v in reply.violations[:50]), reply.fault,
                  round(elapsed * 1000, 3))
         # what the entry holds in memory (measured with tracemalloc), so the budget bounds the process
