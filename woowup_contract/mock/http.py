@@ -8,7 +8,6 @@ it, what a request smuggler or a slow client would use is refused here:
   and only a whole head goes to a worker: slow heads hold no thread at all;
 - at most ``max_connections`` are open at once (503 past it), below the
   process' open-file limit;
-
 - the request line must end ``HTTP/1.0`` or ``HTTP/1.1`` exactly;
 - header names are tokens, values carry no control characters, no obsolete
   line folding, at most ``MAX_HEADERS`` fields; names with ``_`` are dropped
