@@ -272,6 +272,35 @@ def test_hundreds_of_dribbling_heads_neither_lock_others_out_nor_outlive_the_hea
     assert "internal error" not in m.log_path.read_text()
 
 
+def test_a_silent_connection_is_closed_after_the_idle_timeout(tmp_path: Path) -> None:
+    m = MockProcess(tmp_path, "--idle-timeout", "1")
+    try:
+        with socket.create_connection(("127.0.0.1", m.port), timeout=30) as silent:
+            sent_nothing = time.monotonic()
+            assert silent.recv(4096) == b""  # closed without an answer: it asked for nothing
+            assert time.monotonic() - sent_nothing >= 1.0
+        answer = requests.get(m.base_url + "/v1/logs", headers={"Authorization": f"Bearer {BOB}"}, timeout=30)
+        assert answer.status_code == 200
+    finally:
+        m.stop()
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--head-timeout", "0", "must be above 0 and finite: '0'"),
+    ("--idle-timeout", "inf", "must be above 0 and finite: 'inf'"),
+    ("--head-timeout", "soon", "not a number of seconds: 'soon'"),
+    ("--journal-bytes", "0", "must be at least 1: '0'"),
+])
+def test_bad_deadlines_and_budgets_are_usage_errors(option: str, value: str, message: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from woowup_contract.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["mock", option, value])
+    assert exited.value.code == 2
+    assert f"argument {option}: {message}" in capsys.readouterr().err
+
+
 def test_connections_past_the_limit_get_503_and_the_others_are_served() -> None:
     with MockServer(load_registry(), api_keys=[ALICE], max_connections=5) as server:
         idle = [socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(5)]
