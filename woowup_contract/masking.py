@@ -22,9 +22,10 @@ SECRET_NAME = re.compile(r"key|token|secret|pass|pwd|auth|sig|session|credential
 # scheme://user:password@  (the password may hold anything but / @ and whitespace)
 _USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s:]*:)(?P<secret>[^/@\s]+)(?=@)")
 # ;name=value in a path (value up to the next separator or the query), then ?name=value and
-# &name=value (value up to the next separator, quote or space)
-_MATRIX = re.compile(r"(?P<head>;(?P<name>[A-Za-z0-9_.%\-]{1,64})=)(?P<value>[^&;#?/\s\"'<>]+)")
-_PARAM = re.compile(r"(?P<head>[?&](?P<name>[A-Za-z0-9_.%\-]{1,64})=)(?P<value>[^&;#\s\"'<>]+)")
+# &name=value (value up to the next separator, quote, space or backslash: masking JSON text
+# never eats the backslash of an escaped quote)
+_MATRIX = re.compile(r"(?P<head>;(?P<name>[A-Za-z0-9_.%\-]{1,64})=)(?P<value>[^&;#?/\s\"'<>\\]+)")
+_PARAM = re.compile(r"(?P<head>[?&](?P<name>[A-Za-z0-9_.%\-]{1,64})=)(?P<value>[^&;#\s\"'<>\\]+)")
 
 
 def _key_forms(key: str) -> set[str]:

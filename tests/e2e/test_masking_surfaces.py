@@ -8,6 +8,7 @@ import http.client
 import io
 import json
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import requests
@@ -56,21 +57,31 @@ def test_the_mock_log_and_journal_hide_them(registry: Registry, target: str, sec
     assert [s for s in secrets if s in text] == [], text
 
 
-@pytest.mark.parametrize(("target", "secrets"), TARGETS, ids=IDS)
-def test_the_proxy_log_reports_and_har_hide_them(registry: Registry, tmp_path: Path, target: str,
-                                                 secrets: list[str]) -> None:
+@pytest.fixture(scope="module")
+def proxied(registry: Registry) -> Iterator[tuple[ProxyServer, list[str]]]:
+    """One mock behind one proxy for the module (the proxy's first exchange compiles its schemas)."""
     lines: list[str] = []
     with MockServer(registry, api_keys=[KEY]) as upstream, \
             ProxyServer(registry, upstream=upstream.base_url, log=lines.append) as proxy:
-        assert _get(proxy.base_url, target) in (400, 404)
-        reports = []
-        for fmt in ("text", "json", "junit", "github"):
-            out = io.StringIO()
-            proxy.write_report(fmt, out)
-            reports.append(proxy.mask(out.getvalue()))
-        proxy.write_har(str(tmp_path / "run.har"))
+        yield proxy, lines
+
+
+@pytest.mark.parametrize(("target", "secrets"), TARGETS, ids=IDS)
+def test_the_proxy_log_reports_and_har_hide_them(proxied: tuple[ProxyServer, list[str]], tmp_path: Path,
+                                                 target: str, secrets: list[str]) -> None:
+    proxy, lines = proxied
+    proxy.clear()
+    lines.clear()
+    assert _get(proxy.base_url, target) in (400, 404)
+    reports = []
+    for fmt in ("text", "json", "junit", "github"):
+        out = io.StringIO()
+        proxy.write_report(fmt, out)
+        reports.append(proxy.mask(out.getvalue()))
+    proxy.write_har(str(tmp_path / "run.har"))
     har = (tmp_path / "run.har").read_text()
     assert lines, "the proxy said nothing of a request that breaks its contract"
+    assert len(json.loads(har)["log"]["entries"]) == 1
     for text in (*lines, *reports, har):
         assert [s for s in secrets if s in text] == [], text
     assert "***" in har

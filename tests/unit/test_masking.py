@@ -82,6 +82,13 @@ def test_secrets_in_urls_are_hidden_without_knowing_the_key(text: str, expected:
     assert mask_generic(text) == expected
 
 
+def test_masking_json_text_keeps_it_json() -> None:
+    """A HAR or a JSON report is masked as text: a value ends before the backslash of an escape."""
+    text = json.dumps({"message": 'no such endpoint: /v1/logs;token=abc?k%65y=def"', "url": "?api_key=xyz"})
+    masked = json.loads(mask_generic(text))
+    assert masked == {"message": 'no such endpoint: /v1/logs;token=***?k%65y=***"', "url": "?api_key=***"}
+
+
 def test_secrets_are_found_in_argv_and_the_environment() -> None:
     assert secrets_in_argv(["check", "--api-key", "a1", "--admin-token=b2"], {"WOOWUP_API_KEY": "c3"}) \
         == ["a1", "b2", "c3"]
