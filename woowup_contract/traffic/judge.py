@@ -99,7 +99,10 @@ class TrafficJudge:
             self.endpoints.setdefault(contract.endpoint.path, []).append(contract)
         self._checkers: dict[str, Checker] = {}
         self._schema: Any = None
-        self._lock = threading.Lock()
+        # two locks: a request judged before it is forwarded (--errors) never waits for
+        # schemathesis, which only the response side needs and which takes seconds to load
+        self._request_lock = threading.Lock()
+        self._response_lock = threading.Lock()
 
     # -- lookup ---------------------------------------------------------------------------
 
@@ -141,13 +144,15 @@ class TrafficJudge:
 
     def warm_up(self) -> None:
         """Build every checker and schemathesis operation now, not on the first exchange."""
-        with self._lock:
-            for contracts in self.endpoints.values():
-                for contract in contracts:
-                    assert contract.endpoint is not None
-                    if contract.endpoint.request_body is not None and contract.endpoint.payload == "request":
-                        self._checker(contract)
-                    self._operation(contract)
+        contracts = [c for group in self.endpoints.values() for c in group]
+        with self._request_lock:
+            for contract in contracts:
+                assert contract.endpoint is not None
+                if contract.endpoint.request_body is not None and contract.endpoint.payload == "request":
+                    self._checker(contract)
+        with self._response_lock:
+            for contract in contracts:
+                self._operation(contract)
             from schemathesis.checks import load_all_checks
 
             from ..endpoints import judge_response  # noqa: F401 - and the checks it loads
@@ -159,7 +164,7 @@ class TrafficJudge:
     def judge_request(self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]],
                       body: bytes, *, body_cut: bool = False) -> list[Violation]:
         """What the contracts say of a request: method, path, query, auth scheme, body."""
-        with self._lock:
+        with self._request_lock:
             return self._judge_request(method, path, query, list(headers), body, body_cut)
 
     def _judge_request(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
@@ -247,7 +252,7 @@ class TrafficJudge:
 
     def judge_response(self, exchange: Exchange, request: list[Violation]) -> list[Violation]:
         """What the contracts say of the answer, given what was said of its request."""
-        with self._lock:
+        with self._response_lock:
             return self._judge_response(exchange, request)
 
     def _judge_response(self, exchange: Exchange, request: list[Violation]) -> list[Violation]:
