@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 from pathlib import Path
 from typing import IO, Any, Iterable
 
 from .checker import Checker
+from .cli_common import registry_from
 from .engine import schema_notes
 from .loader import ContractError, Registry, bundled_contracts_dir, check_file, line_for, load_registry, read_yaml
-from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Contract, Example
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .model import Contract, Example
 
 
 def example_problems(registry: Registry, contract: Contract, example: Example) -> list[str]:
@@ -168,3 +171,27 @@ def show_contract(registry: Registry, contract: Contract, fmt: str, out: IO[str]
                                                     ("sibling", h.sibling), ("value", h.value_matches)) if v)
         w(f"  hint when {cond}: {h.say}\n")
     return EXIT_OK
+
+
+# -- the command line: contracts list | show | lint ------------------------------------------
+
+
+def run_list(args: argparse.Namespace, out: IO[str]) -> int:
+    """``contracts list``: one line per known contract, with its file when it is not bundled."""
+    registry = registry_from(args)
+    width = max(len(c.id) for c in registry)
+    for c in registry:
+        where = "" if c.bundled else f"  [{c.path}]"
+        out.write(f"{c.id.ljust(width)}  {c.kind:<8}  {c.title}{where}\n")
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace, out: IO[str]) -> int:
+    """``contracts show ID [--format text|json]``."""
+    registry = registry_from(args)
+    return show_contract(registry, registry.get(args.id), args.format, out)
+
+
+def run_lint(args: argparse.Namespace, out: IO[str]) -> int:
+    """``contracts lint``."""
+    return lint(args.contracts_dir, out)

@@ -16,14 +16,6 @@ Verdict = Literal["valid", "invalid", "unparseable"]
 Profile = Literal["official", "strict"]
 PROFILES: tuple[str, ...] = ("official", "strict")
 
-# Exit codes every command returns: success, a payload or check failed, a usage error.
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A problem with how a command was called: the CLI prints it and exits EXIT_USAGE."""
-
-
 @dataclass(frozen=True)
 class Violation:
     """One problem with one payload, said the same way by every surface.

@@ -442,16 +442,13 @@ def dumps(document: Mapping[str, Any], fmt: str) -> str:
 
 def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     """``woowup-contract contracts openapi [--output FILE] [--format json|yaml]``."""
-    from .cli import EXIT_OK, open_output, registry_from
+    from .cli_common import open_output, registry_from
+    from .exits import EXIT_OK
 
     fmt = args.format
     if fmt is None:
         fmt = "yaml" if args.output and args.output.lower().endswith((".yaml", ".yml")) else "json"
     text = dumps(build_openapi(registry_from(args)), fmt)
-    stream = open_output(args.output, out)
-    try:
+    with open_output(args.output, out) as stream:
         stream.write(text)
-    finally:
-        if stream is not out:
-            stream.close()
     return EXIT_OK

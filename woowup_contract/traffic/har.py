@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..model import UsageError
+from ..exits import UsageError
 from .judge import Exchange
 
 HAR_VERSION = "1.2"

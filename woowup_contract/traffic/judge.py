@@ -164,7 +164,8 @@ class TrafficJudge:
 
     def _judge_request(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
                        body: bytes, body_cut: bool) -> list[Violation]:
-        from ..mock.app import _SCHEME_WORDS, parse_parameter, printable
+        from ..mock.app import parse_parameter, printable
+        from ..wire import AUTH_WORDS
 
         method = method.upper()
         if path not in self.endpoints:
@@ -179,7 +180,7 @@ class TrafficJudge:
         out: list[Violation] = []
         # auth: the scheme word only; the credentials are never looked at, never quoted
         if endpoint.auth is not None:
-            words = {_SCHEME_WORDS.get(s, s) for s in endpoint.auth.schemes}
+            words = {AUTH_WORDS[s].lower() for s in endpoint.auth.schemes}
             sent = _header(headers, endpoint.auth.header or "Authorization")
             shown = " or ".join(sorted(w.capitalize() for w in words))
             if not sent or not sent.strip():
