@@ -14,7 +14,6 @@ PROVENANCES: tuple[str, ...] = ("official", "documented", "convention", "assumpt
 Severity = Literal["error", "warning"]
 Verdict = Literal["valid", "invalid", "unparseable"]
 Profile = Literal["official", "strict"]
-PROFILES: tuple[str, ...] = ("official", "strict")
 
 @dataclass(frozen=True)
 class Violation:

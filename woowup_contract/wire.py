@@ -12,8 +12,8 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-__all__ = ["AUTH_WORDS", "auth_header", "ERROR_CODES", "envelope", "error_code", "error_status", "is_envelope", "status_line",
-           "status_phrase"]
+__all__ = ["AUTH_WORDS", "ERROR_CODES", "auth_header", "envelope", "error_code", "is_envelope", "status_line",
+           "status_of_error_code", "status_phrase"]
 
 # The API v3 error codes (convention; ``too_many_request`` is WoowUp's spelling) by status.
 ERROR_CODES: dict[int, str] = {
@@ -46,7 +46,7 @@ def error_code(status: int) -> str:
     return ERROR_CODES.get(status, "server_error" if status >= 500 else "error")
 
 
-def error_status(code: str) -> str | None:
+def status_of_error_code(code: str) -> str | None:
     """The status (as the contracts write it, ``"403"``) that carries an API v3 error ``code``, if known."""
     return _STATUS_OF_CODE.get(code)
 

@@ -103,45 +103,14 @@ class _Runner:
     # -- run -----------------------------------------------------------------------------
 
     def run(self) -> RunReport:
-        import schemathesis
-
-        from ..openapi import build_openapi
-
-        schema = schemathesis.openapi.from_dict(build_openapi(self.registry), config=schemathesis.Config())
-        for operation, check, reason in planned_checks(self.registry, self.settings):
-            o = Outcome(operation, check, status="skipped" if reason else "passed", reason=reason)
-            self._outcomes[(operation, check)] = o
-            self.report.outcomes.append(o)
-        from ..openapi import endpoint_contracts
-
-        ops: list[_Operation] = []
-        for contract in reads_first(endpoint_contracts(self.registry)):
-            endpoint = contract.endpoint
-            label = f"{endpoint.method.upper()} {endpoint.path}"
-            api = schema[endpoint.path][endpoint.method.upper()]
-            ops.append(_Operation(label, endpoint.method.upper(), endpoint.path,
-                                  endpoint.auth.schemes if endpoint.auth else (), api))
+        self._plan()
+        ops = self._operations()
         only = self.settings.only
-        if only is not None:
-            for o in self.report.outcomes:
-                if o.operation not in only and o.status != "skipped":
-                    o.status, o.reason = "skipped", "not selected"
         # the scenario calls every endpoint; otherwise only the selected hosts need to answer
         self._preflight(ops if only is None or SCENARIO_OPERATION in only else [op for op in ops if op.label in only])
         for op in ops:
-            if self._outcome(op.label, "not_a_server_error").status == "skipped":
-                continue
-            self._current = op.label
-            before = self.session.count
-            self._fuzz(op, "positive")
-            self._fuzz(op, "negative")
-            self._probe_auth(op)
-            spent = self.session.count - before
-            for check in CHECKS:
-                counted = self._outcomes.get((op.label, check))
-                if counted is not None and counted.status != "skipped" and check != "stateful_roundtrip":
-                    counted.requests = spent
-                    self.progress(f"{op.label}  {check}  {counted.status}", True)
+            if self._outcome(op.label, "not_a_server_error").status != "skipped":
+                self._check_operation(op)
         scenario = self._outcome(SCENARIO_OPERATION, "stateful_roundtrip")
         if scenario.status != "skipped":
             self._current = SCENARIO_OPERATION
@@ -151,6 +120,46 @@ class _Runner:
             self.progress(f"{SCENARIO_OPERATION}  stateful_roundtrip  {scenario.status}", True)
         self.report.requests = self.session.count
         return self.report
+
+    def _plan(self) -> None:
+        """An outcome for every planned check, passed until a failure says otherwise."""
+        only = self.settings.only
+        for operation, check, reason in planned_checks(self.registry, self.settings):
+            o = Outcome(operation, check, status="skipped" if reason else "passed", reason=reason)
+            if only is not None and operation not in only and not reason:
+                o.status, o.reason = "skipped", "not selected"
+            self._outcomes[(operation, check)] = o
+            self.report.outcomes.append(o)
+
+    def _operations(self) -> list[_Operation]:
+        """The endpoint contracts as schemathesis operations, reads first."""
+        import schemathesis
+
+        from ..openapi import build_openapi, endpoint_contracts
+
+        schema = schemathesis.openapi.from_dict(build_openapi(self.registry), config=schemathesis.Config())
+        ops: list[_Operation] = []
+        for contract in reads_first(endpoint_contracts(self.registry)):
+            endpoint = contract.endpoint
+            label = f"{endpoint.method.upper()} {endpoint.path}"
+            api = schema[endpoint.path][endpoint.method.upper()]
+            ops.append(_Operation(label, endpoint.method.upper(), endpoint.path,
+                                  endpoint.auth.schemes if endpoint.auth else (), api))
+        return ops
+
+    def _check_operation(self, op: _Operation) -> None:
+        """Fuzz one operation both ways and probe its auth; every check of it counts the requests spent."""
+        self._current = op.label
+        before = self.session.count
+        self._fuzz(op, "positive")
+        self._fuzz(op, "negative")
+        self._probe_auth(op)
+        spent = self.session.count - before
+        for check in CHECKS:
+            counted = self._outcomes.get((op.label, check))
+            if counted is not None and counted.status != "skipped" and check != "stateful_roundtrip":
+                counted.requests = spent
+                self.progress(f"{op.label}  {check}  {counted.status}", True)
 
     def _preflight(self, ops: list[_Operation]) -> None:
         """One plain request per host: an unreachable target is a clear exit 2, not a wall of failures."""
@@ -348,16 +357,25 @@ class _Runner:
         self.progress(f"{SCENARIO_OPERATION}  {name}  reading it back", False)
         listed = self._call_checked(logs, query={"limit": 100, "page": 0})
         if listed is not None:
-            items = _json(listed)
-            found = [r for r in items if isinstance(r, dict) and self.settings.tag in (r.get("files") or [])] \
-                if isinstance(items, list) else []
-            if not found:
-                self._fail(SCENARIO_OPERATION, name, f"the record just POSTed (files: {self.settings.tag}) is not "
-                           "in GET /v1/logs?limit=100&page=0", source="GET /v1/logs", request=listed.request)
-            elif found[0].get("stats") != record["stats"]:
-                self._fail(SCENARIO_OPERATION, name, "GET /v1/logs returns the record with other stats than "
-                           "were POSTed", source="GET /v1/logs", pointer="/stats", request=listed.request)
-        after_response = self._call_checked(stats)
+            self._look_for_record(listed, record)
+        self._compare_totals(before, self._call_checked(stats), record)
+
+    def _look_for_record(self, listed: Any, record: dict[str, Any]) -> None:
+        """The record just POSTed is in the first page of GET /v1/logs, with the stats it was sent with."""
+        name = "stateful_roundtrip"
+        items = _json(listed)
+        found = [r for r in items if isinstance(r, dict) and self.settings.tag in (r.get("files") or [])] \
+            if isinstance(items, list) else []
+        if not found:
+            self._fail(SCENARIO_OPERATION, name, f"the record just POSTed (files: {self.settings.tag}) is not "
+                       "in GET /v1/logs?limit=100&page=0", source="GET /v1/logs", request=listed.request)
+        elif found[0].get("stats") != record["stats"]:
+            self._fail(SCENARIO_OPERATION, name, "GET /v1/logs returns the record with other stats than "
+                       "were POSTed", source="GET /v1/logs", pointer="/stats", request=listed.request)
+
+    def _compare_totals(self, before: dict[str, Any] | None, after_response: Any, record: dict[str, Any]) -> None:
+        """GET /apiv3/stats went up by at least what the record added."""
+        name = "stateful_roundtrip"
         after = _stats_body(after_response)
         if before is None or after is None or after_response is None:
             if after_response is not None:

@@ -241,18 +241,9 @@ class MockApp:
         plan = self.faults.plan
         if plan.latency:
             time.sleep(plan.latency)
-        forced = environ.get(FAULT_HEADER)
-        if forced is not None:
-            try:
-                if not forced.strip().isdigit():
-                    raise ValueError
-                status = check_status(int(forced.strip()))
-            except ValueError:
-                return error_reply(400, "X-Mock-Fault must be an HTTP status from 400 to 599, such as 503")
-            return self._fault(status, "header")
-        drawn = self.faults.draw()
-        if drawn is not None:
-            return self._fault(drawn, "random")
+        injected = self._injected_fault(environ)
+        if injected is not None:
+            return injected
         account = self._authenticate(environ, route)
         if isinstance(account, Reply):
             return account
@@ -267,6 +258,20 @@ class MockApp:
         except BadParameters as exc:
             return error_reply(400, f"invalid query: {exc}", {"errors": exc.problems})
         return route.handler(environ, account, query)
+
+    def _injected_fault(self, environ: dict[str, Any]) -> Reply | None:
+        """The fault an X-Mock-Fault header asks for, else one drawn from the plan, else None."""
+        forced = environ.get(FAULT_HEADER)
+        if forced is not None:
+            try:
+                if not forced.strip().isdigit():
+                    raise ValueError
+                status = check_status(int(forced.strip()))
+            except ValueError:
+                return error_reply(400, "X-Mock-Fault must be an HTTP status from 400 to 599, such as 503")
+            return self._fault(status, "header")
+        drawn = self.faults.draw()
+        return self._fault(drawn, "random") if drawn is not None else None
 
     def _fault(self, status: int, how: str) -> Reply:
         headers = [("Retry-After", str(DEFAULT_RETRY_AFTER))] if status in RETRY_AFTER_STATUSES else []
@@ -549,6 +554,10 @@ class MockApp:
         if name == "reset":
             self.reset()
             return Reply(200, b'{"status":"ok"}')
+        return self._faults_reply(environ, method)
+
+    def _faults_reply(self, environ: dict[str, Any], method: str) -> Reply:
+        """``/_mock/faults``: GET the plan, PUT a new one, DELETE it; the plan in force is the answer."""
         plan: FaultPlan | None = None
         if method == "DELETE":
             plan = FaultPlan()

@@ -18,8 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .proxy import ProxyServer
 
 SWITCH_INTERVAL = 0.0005  # seconds; the default 0.005 is a forward's whole budget
-MATCHING = "a request matches a recorded one with the same method, the same path, and the same query " \
-           "parameters (names and values, in any order); headers and bodies are not compared"
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int],

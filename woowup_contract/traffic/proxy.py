@@ -21,7 +21,7 @@ from ..endpoints import ConnectionProblem, Masker, connection_reason
 from ..model import Violation
 from ..report import one_line, pointer_label
 from ..wire import status_line
-from .judge import DEFAULT_MAX_BODY, Exchange, TrafficJudge, TrafficResult, Verdicts
+from .judge import DEFAULT_MAX_BODY, Exchange, TrafficJudge, TrafficResult, Verdicts, header_value
 from .serve import ThreadedServer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -235,7 +235,7 @@ class ProxyApp:
         path = environ.get("PATH_INFO", "") or "/"
         query = environ.get("QUERY_STRING", "")
         headers = _request_headers(environ)
-        self.mask.learn(_get(headers, "Authorization"))
+        self.mask.learn(header_value(headers, "Authorization"))
         base = self.apiv3_upstream if path.startswith("/apiv3/") else self.upstream
         url = base + path + (f"?{query}" if query else "")
         exchange = Exchange(seq, method, url, headers, started=started_wall)
@@ -276,7 +276,7 @@ class ProxyApp:
             answer = self._own_answer(start_response, 502, problem)
             self._finish(exchange, request)
             return answer
-        plain = decoded(content, _get(answer_headers, "Content-Encoding"), self.max_body)
+        plain = decoded(content, header_value(answer_headers, "Content-Encoding"), self.max_body)
         exchange.response_body = plain if plain is not None else content
         out = [(k, v) for k, v in answer_headers if k.lower() not in _HOP_BY_HOP]
         out.append(("Content-Length", str(len(content))))
@@ -385,14 +385,6 @@ def _request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             out.append((key.replace("_", "-").title(), str(value)))
     return out
-
-
-def _get(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers:
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def violation_line(exchange: Exchange, results: Iterable[TrafficResult]) -> str:
