@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .loader import Registry
 
-__all__ = ["non_negative_int", "open_output", "positive_int", "registry_from", "stop_signals"]
+__all__ = ["non_negative_int", "open_output", "positive_int", "positive_seconds", "registry_from", "stop_signals"]
 
 
 def registry_from(args: argparse.Namespace) -> Registry:
@@ -63,6 +63,17 @@ def _int_at_least(least: int) -> Callable[[str], int]:
 
 positive_int = _int_at_least(1)
 non_negative_int = _int_at_least(0)
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be above 0 and finite: {text!r}")
+    return value
 
 
 @contextmanager
