@@ -40,7 +40,7 @@ from cheroot import makefile as cheroot_makefile
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 
-from .app import error_code
+from ..wire import error_code
 
 try:
     import resource
