@@ -13,7 +13,8 @@ from typing import IO, Iterable, Iterator, Literal, Sequence
 
 from .checker import Checker
 from .loader import Registry
-from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from .model import Result
 from .report import Progress, Report, ansi, make_reporter, plain
 from .sources import DEFAULT_MAX_BYTES, Unit, iter_inputs, iter_units
 

@@ -147,7 +147,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"woowup-contract: {name}: expected an http:// or https:// URL")
     rate = config.getoption("woowup_endpoints_rate_limit")
     if rate is not None:
-        from .cli import UsageError
+        from .exits import UsageError
         from .endpoints import parse_rate_limit
 
         try:

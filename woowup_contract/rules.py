@@ -21,13 +21,12 @@ object keys only (an overlay cannot select array items by a pattern on their ind
 from __future__ import annotations
 
 import fnmatch
-import functools
 import operator
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
+from .datetimes import parse_iso_datetime
 from .model import StrictRule
 from .pointers import Parts, parts_from_pointer
 
@@ -186,36 +185,6 @@ def compile_rule(rule: StrictRule) -> Rule:
 
 def _at(rule: StrictRule) -> tuple[str, ...]:
     return tuple(rule.options.get("at", ()))
-
-
-_ISO_DATETIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(?:(Z)|([+-])(\d{2}):?(\d{2}))\Z", re.ASCII
-)
-
-
-def parse_iso_datetime(text: str) -> datetime | None:
-    """ISO-8601 date-time with an offset (``Z`` or ``±hh:mm``); None when it is not one."""
-    m = _ISO_DATETIME.match(text)
-    if m is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zulu, sign, oh, om = m.groups()
-    zone = timezone.utc if zulu else _zone(sign, oh, om)
-    if zone is None:
-        return None
-    try:
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-                        int(fraction[:6].ljust(6, "0")) if fraction else 0, tzinfo=zone)
-    except ValueError:
-        return None
-
-
-@functools.lru_cache(maxsize=64)
-def _zone(sign: str, hours: str, minutes: str) -> timezone | None:
-    """The offset ``±hh:mm`` as a time zone (a connector sends one or two of them: built once)."""
-    if int(hours) > 23 or int(minutes) > 59:
-        return None
-    return timezone(timedelta(hours=int(hours), minutes=int(minutes)) * (1 if sign == "+" else -1))
 
 
 @kind("datetime")

@@ -98,6 +98,21 @@ def test_with_errors_the_proxy_answers_400_and_nothing_reaches_the_upstream(
     assert KEY not in answer.text
 
 
+def test_a_request_judged_before_forwarding_never_waits_for_the_response_side(
+        registry: Registry, mock: MockServer) -> None:
+    """With --errors the proxy judges a request before forwarding it; that needs only the
+    request checkers, so it is answered even while the response side (schemathesis, seconds
+    to load on a busy machine) is still being prepared: here it is held busy throughout."""
+    mock.reset()
+    with ProxyServer(registry, upstream=mock.base_url, errors=True) as proxy:
+        response_side = proxy.app.judge._response_lock  # busy: as while schemathesis loads
+        with response_side:
+            answer = requests.get(proxy.base_url + "/v1/logs?limit=0", headers=_auth(), timeout=10)
+    assert answer.status_code == 400 and answer.headers["X-Woowup-Contract-Proxy"] == "answered"
+    assert "limit" in answer.json()["message"]
+    assert proxy.violations("request") and mock.journal() == []
+
+
 @pytest.mark.parametrize(("defects", "send", "rule"), [
     pytest.param({"wrong-types"}, ("GET", "/v1/logs"), "response_schema_conformance", id="wrong-types"),
     pytest.param({"crash"}, ("GET", "/v1/logs?limit=80"), "not_a_server_error", id="server-error-500"),

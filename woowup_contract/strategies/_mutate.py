@@ -6,9 +6,10 @@ from typing import Any, Callable, Iterator, Sequence
 
 from hypothesis import strategies as st
 
+from ..datetimes import parse_iso_datetime
 from ..ecma import matcher
 from ..pointers import pointer_from_parts
-from ..rules import INT64_MAX, PointerPattern, parse_iso_datetime
+from ..rules import INT64_MAX, PointerPattern
 from ._data import ODD_TIMES
 from ._rules import Plan, Rules, plan_for
 from ._schema import Draw, Loc, Node, allowed, freeze, is_single_line, json_copy, json_type
