@@ -13,14 +13,11 @@ from typing import IO, Any, Iterable, Iterator, Literal, Sequence
 
 from .checker import Checker
 from .loader import Registry
-from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, UsageError
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from .model import Result
 from .report import Progress, Report, ansi, make_reporter, plain
 from .sources import DEFAULT_MAX_BYTES, iter_inputs, iter_payloads, iter_units, parse_raw, read_file
 
-
-
-class NoInput(Exception):
-    """No input matched: a usage error."""
 
 
 def check_files(checker: Checker, files: Iterable[str | None], max_bytes: int) -> Iterator[Result]:

@@ -21,6 +21,7 @@ from .pointers import Parts, parts_from_pointer, pointer_from_parts
 from .positions import line_column, offsets_of
 from .rules import Context, PointerPattern, Rule, compile_rule, overlay_at
 from .sources import Payload, payload_from_text
+from .wire import is_envelope
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class Checker:
         form = None
         prefix: Parts = ()
         if self.envelope is not None:
-            if self._is_envelope(document):
+            if is_envelope(document, self.envelope.key):
                 form, prefix, document = "enveloped", (self.envelope.key,), document[self.envelope.key]
             elif self.envelope.required:
                 return [Violation("", "envelope", "error",
@@ -159,10 +160,6 @@ class Checker:
         return out, form
 
     # -- helpers ---------------------------------------------------------------------
-
-    def _is_envelope(self, document: Any) -> bool:
-        return type(document) is dict and self.envelope is not None and self.envelope.key in document \
-            and "code" in document and "message" in document
 
     def _from_schema_error(self, error: SchemaError, document: Any, prefix: Parts) -> Violation:
         return Violation(pointer_from_parts(prefix + error.parts), error.keyword, "error", error.message,

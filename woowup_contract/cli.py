@@ -13,33 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import IO, Any, Callable, Sequence
+from typing import IO, Callable, Sequence
 
 from . import __version__
-from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from .cli_common import non_negative_int, open_output, positive_int, registry_from
+from .exits import EXIT_FAILED, EXIT_USAGE, UsageError
+from .report import FORMATS
 
-FORMATS = ("text", "json", "junit", "github", "sarif")  # report.FORMATS, without importing the reporters
-
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main"]
-
-
-def _int_at_least(least: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``least``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"must be at least {least}: {text!r}")
-        return value
-
-    return parse
-
-
-_positive_int = _int_at_least(1)
-_non_negative_int = _int_at_least(0)
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,9 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report format: text, json, junit, github (workflow annotations) or sarif (SARIF 2.1.0, "
                         "for code scanning) (default: %(default)s)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    p.add_argument("--max-bytes", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--max-bytes", type=positive_int, default=None, metavar="N",
                    help="largest payload read, a .json file or one JSONL line (default: 10485760, 10 MiB)")
-    p.add_argument("--jobs", "-j", type=_non_negative_int, default=0, metavar="N",
+    p.add_argument("--jobs", "-j", type=non_negative_int, default=0, metavar="N",
                    help="worker processes (default 0: chosen from the input size; 1: no workers)")
     p.set_defaults(func=cmd_validate)
 
@@ -95,15 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("contracts", help="list, show, lint or export the contracts")
     csub = p.add_subparsers(dest="contracts_command", metavar="ACTION")
     c = csub.add_parser("list", parents=[common], help="the known contracts")
-    c.set_defaults(func=cmd_contracts_list)
+    c.set_defaults(func=_lazy("woowup_contract.lint", "run_list"))
     c = csub.add_parser("show", parents=[common], help="one contract: source, schema, examples, drift, rules")
     c.add_argument("id", metavar="ID")
     c.add_argument("--format", choices=("text", "json"), default="text")
-    c.set_defaults(func=cmd_contracts_show)
+    c.set_defaults(func=_lazy("woowup_contract.lint", "run_show"))
     c = csub.add_parser("lint", parents=[common],
                         help="check every contract (format, examples against their pinned verdicts, provenance) "
                              "and print the documentation drift table")
-    c.set_defaults(func=cmd_contracts_lint)
+    c.set_defaults(func=_lazy("woowup_contract.lint", "run_lint"))
     c = csub.add_parser("openapi", parents=[common], help="write an OpenAPI 3 document of the endpoints")
     c.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     c.add_argument("--format", choices=("json", "yaml"), default=None,
@@ -116,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate payloads from a contract with Hypothesis. The same seed gives the "
                                    "same files. Invalid payloads get NAME.expected.json beside them.")
     p.add_argument("--contract", default="connectors.log-record", metavar="ID")
-    p.add_argument("-n", "--count", type=_positive_int, default=10, metavar="N", help="how many (default: 10)")
+    p.add_argument("-n", "--count", type=positive_int, default=10, metavar="N", help="how many (default: 10)")
     p.add_argument("--invalid", action="store_true", help="generate invalid payloads, labelled")
     p.add_argument("--profile", choices=("official", "strict"), default="official")
     p.add_argument("--seed", type=int, default=0, help="seed (default: %(default)s)")
@@ -128,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("mock", parents=[common], help="run the stateful mock of the WoowUp endpoints",
                        description="A stateful fake of POST /v1/log, GET /v1/logs and GET /apiv3/stats.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    p.add_argument("--port", type=_non_negative_int, default=8080, help="port (default: %(default)s; 0 picks one)")
+    p.add_argument("--port", type=non_negative_int, default=8080, help="port (default: %(default)s; 0 picks one)")
     p.add_argument("--db", metavar="FILE", help="SQLite file to keep records across restarts (default: in memory)")
     p.add_argument("--api-key", action="append", default=[], metavar="KEY",
                    help="an accepted API key, repeatable (default: one generated and printed at start)")
@@ -137,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fault", action="append", default=[], metavar="STATUS:P",
                    help="inject STATUS with probability P, e.g. 503:0.05; repeatable")
     p.add_argument("--latency", metavar="DURATION", help="added latency per request, e.g. 200ms")
-    p.add_argument("--max-body", type=_positive_int, default=1024 * 1024, metavar="BYTES",
+    p.add_argument("--max-body", type=positive_int, default=1024 * 1024, metavar="BYTES",
                    help="largest accepted request body (default: 1 MiB)")
     p.add_argument("--seed", type=int, default=None, help="seed for random faults")
     p.add_argument("--replay", action="append", default=[], metavar="FILE.har",
@@ -146,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token", metavar="TOKEN", default=os.environ.get("WOOWUP_MOCK_ADMIN_TOKEN") or None,
                    help="the /_mock/* paths then need X-Mock-Admin-Token: TOKEN "
                         "(default: $WOOWUP_MOCK_ADMIN_TOKEN; never printed)")
-    p.add_argument("--threads", type=_positive_int, default=32, metavar="N",
+    p.add_argument("--threads", type=positive_int, default=32, metavar="N",
                    help="worker threads, requests served at once (default: %(default)s)")
     p.set_defaults(func=_lazy("woowup_contract.mock.server", "run_cli"))
 
@@ -163,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="API key (default: $WOOWUP_API_KEY); never printed")
     p.add_argument("--allow-writes", action="store_true",
                    help="against --base-url, also run POST operations (records are tagged with the run id)")
-    p.add_argument("--max-examples", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--max-examples", type=positive_int, default=None, metavar="N",
                    help="generated requests per operation and mode, positive and negative "
                         "(default: 25 against the mock, 10 against a live URL)")
     p.add_argument("--seed", type=int, default=None,
@@ -179,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .traffic.cli import add_parsers  # proxy, traffic: their options live with them
 
-    add_parsers(sub, common, _positive_int, _non_negative_int)
+    add_parsers(sub, common, positive_int, non_negative_int)
     return parser
 
 
@@ -197,24 +178,6 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
     return EXIT_USAGE
 
 
-# -- shared helpers -------------------------------------------------------------------
-
-
-def registry_from(args: argparse.Namespace) -> Any:
-    from .loader import load_registry
-
-    return load_registry(args.contracts_dir)
-
-
-def open_output(path: str | None, default: IO[str]) -> IO[str]:
-    if path is None:
-        return default
-    try:
-        return open(path, "w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 # -- validate --------------------------------------------------------------------------
 
 
@@ -225,42 +188,13 @@ def cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
     if not args.inputs:
         raise UsageError("no input given: name files, directories, globs, or - for stdin")
     registry = registry_from(args)
-    registry.get(args.contract)
-    stream = open_output(args.output, out)
-    try:
+    contract = registry.get(args.contract)  # an unknown contract is said before -o FILE is created
+    with open_output(args.output, out) as stream:
         return validate_paths(
-            registry, args.inputs, contract=args.contract, strict=args.strict, fmt=args.format,
+            registry, args.inputs, contract=contract.id, strict=args.strict, fmt=args.format,
             stream=stream, max_bytes=args.max_bytes, jobs=args.jobs, verbosity=args.verbosity,
             colour=stream is out and use_colour(out, args.no_color),
         )
-    finally:
-        if stream is not out:
-            stream.close()
-
-
-# -- contracts -------------------------------------------------------------------------
-
-
-def cmd_contracts_list(args: argparse.Namespace, out: IO[str]) -> int:
-    registry = registry_from(args)
-    width = max(len(c.id) for c in registry)
-    for c in registry:
-        where = "" if c.bundled else f"  [{c.path}]"
-        out.write(f"{c.id.ljust(width)}  {c.kind:<8}  {c.title}{where}\n")
-    return EXIT_OK
-
-
-def cmd_contracts_show(args: argparse.Namespace, out: IO[str]) -> int:
-    from .lint import show_contract
-
-    registry = registry_from(args)
-    return show_contract(registry, registry.get(args.id), args.format, out)
-
-
-def cmd_contracts_lint(args: argparse.Namespace, out: IO[str]) -> int:
-    from .lint import lint
-
-    return lint(args.contracts_dir, out)
 
 
 # -- entry point -----------------------------------------------------------------------

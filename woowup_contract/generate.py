@@ -21,7 +21,8 @@ import os
 import re
 from typing import IO, Any
 
-from .cli import EXIT_OK, UsageError, registry_from
+from .cli_common import registry_from
+from .exits import EXIT_OK, UsageError
 
 _MAX_ROUNDS = 50
 

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 from pathlib import Path
 from typing import IO, Any, Iterable
 
 from .checker import Checker
+from .cli_common import registry_from
 from .engine import schema_notes
-from .loader import ContractError, Registry, bundled_contracts_dir, check_file, line_for, load_registry, read_yaml
-from .model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Contract, Example
+from .loader import (
+    ContractError,
+    Registry,
+    check_file,
+    contract_dirs,
+    contract_files,
+    line_for,
+    load_registry,
+    read_yaml,
+)
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .model import Contract, Endpoint, Example, Parameter
 
 
 def example_problems(registry: Registry, contract: Contract, example: Example) -> list[str]:
@@ -38,22 +50,13 @@ def example_problems(registry: Registry, contract: Contract, example: Example) -
     return problems
 
 
-def _files(extra_dirs: Iterable[str]) -> list[Path]:
-    dirs = [bundled_contracts_dir()] + [Path(d) for d in extra_dirs]
-    out: list[Path] = []
-    for d in dirs:
-        if not d.is_dir():
-            raise ContractError(str(d), None, "contracts directory not found")
-        out.extend(sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")))
-    return out
-
-
 def lint(extra_dirs: Iterable[str], out: IO[str]) -> int:
     extra_dirs = list(extra_dirs)
     broken: list[ContractError] = []
-    for file in _files(extra_dirs):
-        errors, _ = check_file(file)
-        broken.extend(errors)
+    for directory, _ in contract_dirs(extra_dirs):
+        for file in contract_files(directory):
+            errors, _ = check_file(file)
+            broken.extend(errors)
     if broken:
         for err in broken:
             out.write(f"{err}\n")
@@ -121,6 +124,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def show_contract(registry: Registry, contract: Contract, fmt: str, out: IO[str]) -> int:
+    """``contracts show``: the whole contract as JSON, or its parts as lines a person reads."""
     if fmt == "json":
         out.write(json.dumps(_jsonable(contract), indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
@@ -131,30 +135,7 @@ def show_contract(registry: Registry, contract: Contract, fmt: str, out: IO[str]
     if contract.schema is not None:
         w(f"  schema: {contract.schema.dialect}, {contract.schema.provenance}\n")
     if contract.endpoint is not None:
-        e = contract.endpoint
-        w(f"  endpoint: {e.method} {e.host}{e.path} ({e.provenance})\n")
-        if e.auth is not None:
-            w(f"  auth: {e.auth.header}: {' or '.join(e.auth.schemes)} ({e.auth.provenance})\n")
-        for p in e.parameters:
-            extra = []
-            if p.default is not None:
-                extra.append(f"default {p.default}")
-            if p.minimum is not None:
-                extra.append(f"min {p.minimum}")
-            if p.maximum is not None:
-                extra.append(f"max {p.maximum}")
-            if p.enum:
-                extra.append("one of " + ", ".join(p.enum))
-            if p.format:
-                extra.append(p.format)
-            w(f"    {p.location} {p.name}: {p.type}{' (' + '; '.join(extra) + ')' if extra else ''}"
-              f" [{p.provenance}]\n")
-        w(f"  request body: {json.dumps(e.request_body) if e.request_body is not None else 'none'}\n")
-        for r in e.responses:
-            env = f", envelope {'required' if r.envelope.required else 'optional'}" if r.envelope else ""
-            w(f"    {r.status}: {r.description} [{r.provenance}{env}]\n")
-        w(f"  validate --contract {contract.id} checks: "
-          f"{'the request body' if e.payload == 'request' else 'the ' + e.payload + ' response body'}\n")
+        _show_endpoint(contract.id, contract.endpoint, out)
     for ex in contract.examples:
         w(f"  example {ex.name} ({ex.provenance}): pinned {ex.verdict}\n")
         for v in ex.violations:
@@ -168,3 +149,58 @@ def show_contract(registry: Registry, contract: Contract, fmt: str, out: IO[str]
                                                     ("sibling", h.sibling), ("value", h.value_matches)) if v)
         w(f"  hint when {cond}: {h.say}\n")
     return EXIT_OK
+
+
+def _show_endpoint(contract_id: str, e: Endpoint, out: IO[str]) -> None:
+    w = out.write
+    w(f"  endpoint: {e.method} {e.host}{e.path} ({e.provenance})\n")
+    if e.auth is not None:
+        w(f"  auth: {e.auth.header}: {' or '.join(e.auth.schemes)} ({e.auth.provenance})\n")
+    for p in e.parameters:
+        limits = _parameter_limits(p)
+        w(f"    {p.location} {p.name}: {p.type}{' (' + '; '.join(limits) + ')' if limits else ''}"
+          f" [{p.provenance}]\n")
+    w(f"  request body: {json.dumps(e.request_body) if e.request_body is not None else 'none'}\n")
+    for r in e.responses:
+        env = f", envelope {'required' if r.envelope.required else 'optional'}" if r.envelope else ""
+        w(f"    {r.status}: {r.description} [{r.provenance}{env}]\n")
+    w(f"  validate --contract {contract_id} checks: "
+      f"{'the request body' if e.payload == 'request' else 'the ' + e.payload + ' response body'}\n")
+
+
+def _parameter_limits(p: Parameter) -> list[str]:
+    """A parameter's default, bounds, values and format, as ``contracts show`` lists them."""
+    limits = [f"default {p.default}"] if p.default is not None else []
+    if p.minimum is not None:
+        limits.append(f"min {p.minimum}")
+    if p.maximum is not None:
+        limits.append(f"max {p.maximum}")
+    if p.enum:
+        limits.append("one of " + ", ".join(p.enum))
+    if p.format:
+        limits.append(p.format)
+    return limits
+
+
+# -- the command line: contracts list | show | lint ------------------------------------------
+
+
+def run_list(args: argparse.Namespace, out: IO[str]) -> int:
+    """``contracts list``: one line per known contract, with its file when it is not bundled."""
+    registry = registry_from(args)
+    width = max(len(c.id) for c in registry)
+    for c in registry:
+        where = "" if c.bundled else f"  [{c.path}]"
+        out.write(f"{c.id.ljust(width)}  {c.kind:<8}  {c.title}{where}\n")
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace, out: IO[str]) -> int:
+    """``contracts show ID [--format text|json]``."""
+    registry = registry_from(args)
+    return show_contract(registry, registry.get(args.id), args.format, out)
+
+
+def run_lint(args: argparse.Namespace, out: IO[str]) -> int:
+    """``contracts lint``."""
+    return lint(args.contracts_dir, out)

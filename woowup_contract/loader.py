@@ -32,6 +32,7 @@ from .model import (
     Source,
     StrictRule,
 )
+from .pointers import escape_key
 
 _HERE = Path(__file__).resolve().parent
 _META_SCHEMA_PATH = _HERE / "contract-format.schema.json"
@@ -88,34 +89,44 @@ def _to_python(loader: Any, node: yaml.Node, pointer: str, lines: dict[str, int]
     lines[pointer] = line
     count = _count if _count is not None else [0]
     count[0] += 1
-    if count[0] > _MAX_NODES:
-        raise ContractError(path, line, f"more than {_MAX_NODES} values once YAML aliases are expanded")
-    if node.tag not in _JSON_TAGS:
-        raise ContractError(path, line, f"YAML tag {node.tag!r} is not allowed: a contract holds JSON data only "
-                                        "(mappings, lists, strings, numbers, booleans, null); quote text values")
-    if id(node) in _active:
-        raise ContractError(path, line, "a YAML alias refers to a value that contains it (recursive alias)")
-    if len(_active) >= MAX_DEPTH:
-        raise ContractError(path, line, f"nested more than {MAX_DEPTH} levels deep")
+    _check_node(node, path, line, _active, count[0])
     active = _active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _JSON_TAGS:
-                raise ContractError(path, key_node.start_mark.line + 1,
-                                    f"a mapping key must be plain text, not {key_node.tag!r}")
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                key = str(key)
-            if key in out:
-                raise ContractError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
-            child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
+            key = _mapping_key(loader, key_node, path, out)
+            child = pointer + "/" + escape_key(key)
             lines[child + "#key"] = key_node.start_mark.line + 1  # where a report about the member itself points
             out[key] = _to_python(loader, value_node, child, lines, path, active, count)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(loader, v, f"{pointer}/{i}", lines, path, active, count) for i, v in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
+
+
+def _check_node(node: yaml.Node, path: str, line: int, active: frozenset[int], count: int) -> None:
+    """JSON data only, bounded: a ContractError for a tag, a recursive alias, or too many or too deep values."""
+    if count > _MAX_NODES:
+        raise ContractError(path, line, f"more than {_MAX_NODES} values once YAML aliases are expanded")
+    if node.tag not in _JSON_TAGS:
+        raise ContractError(path, line, f"YAML tag {node.tag!r} is not allowed: a contract holds JSON data only "
+                                        "(mappings, lists, strings, numbers, booleans, null); quote text values")
+    if id(node) in active:
+        raise ContractError(path, line, "a YAML alias refers to a value that contains it (recursive alias)")
+    if len(active) >= MAX_DEPTH:
+        raise ContractError(path, line, f"nested more than {MAX_DEPTH} levels deep")
+
+
+def _mapping_key(loader: Any, key_node: yaml.Node, path: str, seen: Mapping[str, Any]) -> str:
+    """A mapping key as text; a ContractError for a key that is not plain text, or a duplicate."""
+    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _JSON_TAGS:
+        raise ContractError(path, key_node.start_mark.line + 1, f"a mapping key must be plain text, not {key_node.tag!r}")
+    key = loader.construct_object(key_node, deep=True)
+    if not isinstance(key, str):
+        key = str(key)
+    if key in seen:
+        raise ContractError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
+    return key
 
 
 def read_yaml(path: str, text: str) -> tuple[Any, dict[str, int]]:
@@ -163,7 +174,7 @@ def meta_errors(data: Any, lines: Mapping[str, int], path: str) -> list[Contract
     out = []
     for e in meta_schema().errors(data):
         pointer = e.pointer
-        at = pointer + "/" + e.names[0].replace("~", "~0").replace("/", "~1") if len(e.names) == 1 else pointer
+        at = pointer + "/" + escape_key(e.names[0]) if len(e.names) == 1 else pointer
         out.append(ContractError(path, line_for(lines, at), f"{pointer or '/'}: {e.message}"))
     return out
 
@@ -243,21 +254,7 @@ def _semantic_errors(data: Mapping[str, Any], lines: Mapping[str, int], path: st
     """What the meta-schema cannot say: schemas compile, patterns compile, payload choice exists."""
     import re
 
-    errors: list[ContractError] = []
-    if "schema" in data:
-        document = data["schema"]["document"]
-        for e in meta_schema_errors(document):
-            pointer = "/schema/document" + e.pointer
-            if len(e.names) == 1:
-                pointer += "/" + e.names[0].replace("~", "~0").replace("/", "~1")
-            errors.append(ContractError(path, line_for(lines, pointer),
-                                        f"schema: {e.pointer or '/'}: not valid draft-07: {e.message}"))
-        if not errors and all(ref.startswith("#") for _, ref in refs_in(document)):
-            # refs to other contracts are resolved once every directory is loaded (load_registry)
-            try:
-                CompiledSchema(document)
-            except SchemaCompileError as exc:
-                errors.append(schema_error(path, lines, exc))
+    errors = _schema_errors(data["schema"]["document"], lines, path) if "schema" in data else []
     for i, h in enumerate(data.get("hints", ())):
         if "value" in h["when"]:
             try:
@@ -275,6 +272,24 @@ def _semantic_errors(data: Mapping[str, Any], lines: Mapping[str, int], path: st
         elif choice != "request" and choice not in statuses:
             errors.append(ContractError(path, line_for(lines, "/endpoint/payload"),
                                         f"payload names status {choice} but no response has it"))
+    return errors
+
+
+def _schema_errors(document: Any, lines: Mapping[str, int], path: str) -> list[ContractError]:
+    """The contract's schema: valid draft-07, and compiled when it refers only to itself (references to
+    other contracts are resolved once every directory is loaded, in load_registry)."""
+    errors: list[ContractError] = []
+    for e in meta_schema_errors(document):
+        pointer = "/schema/document" + e.pointer
+        if len(e.names) == 1:
+            pointer += "/" + escape_key(e.names[0])
+        errors.append(ContractError(path, line_for(lines, pointer),
+                                    f"schema: {e.pointer or '/'}: not valid draft-07: {e.message}"))
+    if not errors and all(ref.startswith("#") for _, ref in refs_in(document)):
+        try:
+            CompiledSchema(document)
+        except SchemaCompileError as exc:
+            errors.append(schema_error(path, lines, exc))
     return errors
 
 
@@ -408,50 +423,66 @@ class Registry:
                 yield from self.embedded_contracts(sub, prefix + "/" + name)
 
 
-def _contract_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.is_file()) + sorted(
-        p for p in directory.glob("*.yml") if p.is_file())
-
-
-def load_registry(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, only: Iterable[str] | None = None) -> Registry:
-    """The bundled contracts plus each extra directory, in order (later wins).
-
-    Raises ContractError for the first broken file (``lint`` uses check_file to see them all).
-    """
-    registry = Registry()
-    bundled = bundled_contracts_dir()
-    dirs: list[tuple[Path, bool]] = [(bundled, True)]
+def contract_dirs(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[tuple[Path, bool]]:
+    """(directory, bundled?): the bundled contracts first, then each extra directory in order;
+    a ContractError for one that is not a directory."""
+    dirs: list[tuple[Path, bool]] = [(bundled_contracts_dir(), True)]
     for d in extra_dirs:
         p = Path(d)
         if not p.is_dir():
             raise ContractError(str(d), None, "contracts directory not found")
         dirs.append((p, False))
-    for directory, is_bundled in dirs:
+    return dirs
+
+
+def contract_files(directory: Path) -> list[Path]:
+    """Every ``*.yaml``, then every ``*.yml``, in a contracts directory, each sorted by name.
+
+    Whatever the entry is: a directory or a dangling link with such a name is reported by
+    ``load_file`` ("cannot read"), not skipped, so ``validate`` and ``contracts lint`` see the
+    same contracts, and a contract that is not there is never silently missing."""
+    return sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+
+
+def load_registry(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> Registry:
+    """The bundled contracts plus each extra directory, in order (later wins).
+
+    Raises ContractError for the first broken file (``lint`` uses check_file to see them all).
+    """
+    registry = Registry()
+    for directory, is_bundled in contract_dirs(extra_dirs):
         registry.directories.append(str(directory))
-        for file in _contract_files(directory):
+        for file in contract_files(directory):
             contract = load_file(file, bundled=is_bundled)
             registry.contracts[contract.id] = contract
-    # every $ref must resolve, now that every directory's $ids are known
+    for contract in registry:  # every $ref resolves, now that every directory's $ids are known
+        _check_schema_refs(registry, contract)
     for contract in registry:
-        if contract.schema is not None and any(not ref.startswith("#") for _, ref in refs_in(contract.schema.document)):
-            try:
-                registry.compile(contract.schema.document)
-            except SchemaCompileError as exc:
-                data, lines = read_yaml(contract.path, Path(contract.path).read_text(encoding="utf-8"))
-                raise schema_error(contract.path, lines, exc) from None
-    # every $contract reference must resolve
-    for contract in registry:
-        if contract.endpoint is not None:
-            bodies = [contract.endpoint.request_body] + [r.body for r in contract.endpoint.responses]
-            for body in bodies:
-                try:
-                    for _ in registry.embedded_contracts(body):
-                        pass
-                    registry.resolve(body)
-                except UnknownContract as exc:
-                    raise ContractError(contract.path, _ref_line(contract.path, exc.contract_id),
-                                        f"$contract {exc.contract_id!r} is not a known contract") from None
+        _check_contract_refs(registry, contract)
     return registry
+
+
+def _check_schema_refs(registry: Registry, contract: Contract) -> None:
+    if contract.schema is not None and any(not ref.startswith("#") for _, ref in refs_in(contract.schema.document)):
+        try:
+            registry.compile(contract.schema.document)
+        except SchemaCompileError as exc:
+            data, lines = read_yaml(contract.path, Path(contract.path).read_text(encoding="utf-8"))
+            raise schema_error(contract.path, lines, exc) from None
+
+
+def _check_contract_refs(registry: Registry, contract: Contract) -> None:
+    """Every ``$contract`` in an endpoint's bodies names a known payload contract."""
+    if contract.endpoint is None:
+        return
+    for body in [contract.endpoint.request_body] + [r.body for r in contract.endpoint.responses]:
+        try:
+            for _ in registry.embedded_contracts(body):
+                pass
+            registry.resolve(body)
+        except UnknownContract as exc:
+            raise ContractError(contract.path, _ref_line(contract.path, exc.contract_id),
+                                f"$contract {exc.contract_id!r} is not a known contract") from None
 
 
 def _ref_line(path: str, ref: str) -> int | None:

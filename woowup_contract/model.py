@@ -14,15 +14,6 @@ PROVENANCES: tuple[str, ...] = ("official", "documented", "convention", "assumpt
 Severity = Literal["error", "warning"]
 Verdict = Literal["valid", "invalid", "unparseable"]
 Profile = Literal["official", "strict"]
-PROFILES: tuple[str, ...] = ("official", "strict")
-
-# Exit codes every command returns: success, a payload or check failed, a usage error.
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A problem with how a command was called: the CLI prints it and exits EXIT_USAGE."""
-
 
 @dataclass(frozen=True)
 class Violation:

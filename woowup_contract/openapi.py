@@ -39,20 +39,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import IO, Any, Iterable, Mapping
+from typing import IO, Any, Callable, Iterable, Mapping
 
 from . import __version__
 from .ecma import for_engine
 from .loader import Registry
 from .model import PROVENANCES, Contract, Endpoint, Example, Parameter, Response
+from .wire import status_of_error_code
 
 OPENAPI_VERSION = "3.1.0"
 COMPONENT_PREFIX = "#/components/schemas/"
-
-# API v3 error codes (convention) and the status that carries them: routes the
-# error contract's examples to the right response.
-_ERROR_CODE_STATUS = {"bad_request": "400", "forbidden": "403", "too_many_request": "429",
-                      "payload_too_large": "413", "unsupported_media_type": "415"}
 
 _WOOWUP_DOCS = "https://woowup-docs.gitbook.io/woowup-developer-docs"
 _TAG_DESCRIPTIONS = {
@@ -101,44 +97,82 @@ def convert_schema(schema: Any, component: str | None = None) -> Any:
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in ("$schema", "$id"):
+        if key in _DROPPED:
             continue
-        if key == "definitions":
-            if value:
-                out["definitions"] = {k: convert_schema(v, component) for k, v in value.items()}
-            continue
-        if key == "$ref" and isinstance(value, str) and value.startswith("#/definitions/") and component:
-            out[key] = COMPONENT_PREFIX + component + value[1:]
-            continue
-        if key == "items" and isinstance(value, list):
-            out["prefixItems"] = [convert_schema(s, component) for s in value]
-            if "additionalItems" in schema:
-                out["items"] = convert_schema(schema["additionalItems"], component)
-            continue
-        if key == "additionalItems":
-            continue  # folded into items above (meaningless without array-form items)
-        if key == "dependencies" and isinstance(value, dict):
-            required = {k: v for k, v in value.items() if isinstance(v, list)}
-            schemas = {k: convert_schema(v, component) for k, v in value.items() if not isinstance(v, list)}
-            if required:
-                out["dependentRequired"] = required
-            if schemas:
-                out["dependentSchemas"] = schemas
-            continue
-        if key in ("properties", "patternProperties") and isinstance(value, dict):
-            out[key] = {k: convert_schema(v, component) for k, v in value.items()}
-            continue
-        if key == "pattern" and isinstance(value, str):
-            out[key] = for_engine(value)
-            if out[key] != value:
-                out["x-pattern-verbatim"] = value
-            continue
-        if key in ("enum", "const", "default", "examples", "required", "type", "format", "$comment",
-                   "title", "description"):
+        if key in _VERBATIM:
             out[key] = value
             continue
-        out[key] = convert_schema(value, component)
+        converted = _KEYWORDS[key](value, schema, component) if key in _KEYWORDS else None
+        out.update(converted if converted is not None else {key: convert_schema(value, component)})
     return out
+
+
+# keywords 2020-12 has no use for (additionalItems is folded into items, below)
+_DROPPED = frozenset({"$schema", "$id", "additionalItems"})
+# keywords whose values are data, not schemas
+_VERBATIM = frozenset({"enum", "const", "default", "examples", "required", "type", "format", "$comment",
+                       "title", "description"})
+
+
+def _definitions(value: Any, schema: Mapping[str, Any], component: str | None) -> dict[str, Any] | None:
+    return {"definitions": {k: convert_schema(v, component) for k, v in value.items()}} if value else {}
+
+
+def _ref(value: Any, schema: Mapping[str, Any], component: str | None) -> dict[str, Any] | None:
+    """A reference into the contract's definitions, once it is a component, goes through the component."""
+    if isinstance(value, str) and value.startswith("#/definitions/") and component:
+        return {"$ref": COMPONENT_PREFIX + component + value[1:]}
+    return None
+
+
+def _items(value: Any, schema: Mapping[str, Any], component: str | None) -> dict[str, Any] | None:
+    """Array-form items are prefixItems in 2020-12, and additionalItems becomes items."""
+    if not isinstance(value, list):
+        return None
+    out = {"prefixItems": [convert_schema(s, component) for s in value]}
+    if "additionalItems" in schema:
+        out["items"] = convert_schema(schema["additionalItems"], component)
+    return out
+
+
+def _dependencies(value: Any, schema: Mapping[str, Any], component: str | None) -> dict[str, Any] | None:
+    """draft-07's dependencies split into dependentRequired (lists) and dependentSchemas (schemas)."""
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    required = {k: v for k, v in value.items() if isinstance(v, list)}
+    schemas = {k: convert_schema(v, component) for k, v in value.items() if not isinstance(v, list)}
+    if required:
+        out["dependentRequired"] = required
+    if schemas:
+        out["dependentSchemas"] = schemas
+    return out
+
+
+def _schema_map(key: str) -> Callable[[Any, Mapping[str, Any], str | None], dict[str, Any] | None]:
+    """properties and patternProperties: a map of names to schemas, not a schema itself."""
+
+    def convert(value: Any, schema: Mapping[str, Any], component: str | None) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            return None
+        return {key: {k: convert_schema(v, component) for k, v in value.items()}}
+
+    return convert
+
+
+def _pattern(value: Any, schema: Mapping[str, Any], component: str | None) -> dict[str, Any] | None:
+    """ECMA-262 as the OpenAPI tools read it; the contract's own text kept beside it when it differs."""
+    if not isinstance(value, str):
+        return None
+    converted = for_engine(value)
+    return {"pattern": converted} if converted == value else {"pattern": converted, "x-pattern-verbatim": value}
+
+
+_KEYWORDS: dict[str, Callable[[Any, Mapping[str, Any], str | None], dict[str, Any] | None]] = {
+    "definitions": _definitions, "$ref": _ref, "items": _items, "dependencies": _dependencies,
+    "properties": _schema_map("properties"), "patternProperties": _schema_map("patternProperties"),
+    "pattern": _pattern,
+}
 
 
 class _Builder:
@@ -207,18 +241,10 @@ class _Builder:
                      error_status: str | None = None) -> dict[str, Any]:
         """The media-type keys for ``target`` ("request" or "response-STATUS"): ``examples`` (the ones
         that pass), ``x-invalid-examples`` (the ones that fail) and ``x-unparseable-examples``."""
-        candidates: list[tuple[Contract, Example]] = [(contract, e) for e in contract.examples]
-        for body in bodies:
-            for embedded in self.root_contracts(body):
-                candidates.extend((embedded, e) for e in embedded.examples)
         passing: dict[str, Any] = {}
         failing: dict[str, Any] = {}
         unparseable: list[dict[str, Any]] = []
-        seen: set[tuple[str, str]] = set()
-        for owner, example in candidates:
-            if (owner.id, example.name) in seen:
-                continue
-            seen.add((owner.id, example.name))
+        for owner, example in self._candidates(contract, bodies):
             if not _example_matches(example, target, error_status):
                 continue
             try:
@@ -228,20 +254,9 @@ class _Builder:
                                     "note": example.note or "", "raw": example.raw,
                                     "x-provenance": example.provenance})
                 continue
-            verdict = {"valid": "passes the contract", "invalid": "FAILS the contract"}.get(example.verdict,
-                                                                                          example.verdict)
             group = failing if example.verdict == "invalid" else passing
             key = example.name if example.name not in group else f"{owner.id}.{example.name}"
-            group[key] = {
-                "summary": f"{example.provenance} example ({verdict}): {example.where}",
-                "description": example.note or "",
-                "value": value,
-                "x-provenance": example.provenance,
-                "x-verdict": example.verdict,
-                "x-contract": owner.id,
-            }
-            if not group[key]["description"]:
-                del group[key]["description"]
+            group[key] = _example_object(owner, example, value)
         out: dict[str, Any] = {}
         if passing:
             out["examples"] = passing
@@ -250,6 +265,15 @@ class _Builder:
         if unparseable:
             out["x-unparseable-examples"] = unparseable
         return out
+
+    def _candidates(self, contract: Contract, bodies: Iterable[Any]) -> list[tuple[Contract, Example]]:
+        """The contract's examples, then those of the payload contracts its bodies are, each once."""
+        owners = [contract] + [embedded for body in bodies for embedded in self.root_contracts(body)]
+        candidates: dict[tuple[str, str], tuple[Contract, Example]] = {}
+        for owner in owners:
+            for e in owner.examples:
+                candidates.setdefault((owner.id, e.name), (owner, e))
+        return list(candidates.values())
 
     # -- operations ------------------------------------------------------------------
 
@@ -352,13 +376,30 @@ def _operation_description(contract: Contract, endpoint: Endpoint) -> str:
     return text
 
 
+def _example_object(owner: Contract, example: Example, value: Any) -> dict[str, Any]:
+    """An OpenAPI example object, with where it comes from and its pinned verdict."""
+    verdict = {"valid": "passes the contract", "invalid": "FAILS the contract"}.get(example.verdict, example.verdict)
+    out = {
+        "summary": f"{example.provenance} example ({verdict}): {example.where}",
+        "description": example.note or "",
+        "value": value,
+        "x-provenance": example.provenance,
+        "x-verdict": example.verdict,
+        "x-contract": owner.id,
+    }
+    if not out["description"]:
+        del out["description"]
+    return out
+
+
 def _example_matches(example: Example, target: str, error_status: str | None) -> bool:
     name = example.name
     if target == "request":
         return name.startswith("request")
     if name == target or name.startswith(target + "-"):
         return True
-    return error_status is not None and _ERROR_CODE_STATUS.get(name.replace("-", "_")) == error_status
+    # an error example named for its API v3 code (forbidden, too-many-request) goes to that code's status
+    return error_status is not None and status_of_error_code(name.replace("-", "_")) == error_status
 
 
 def _strongest(provenances: Iterable[str]) -> str:
@@ -442,16 +483,13 @@ def dumps(document: Mapping[str, Any], fmt: str) -> str:
 
 def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     """``woowup-contract contracts openapi [--output FILE] [--format json|yaml]``."""
-    from .cli import EXIT_OK, open_output, registry_from
+    from .cli_common import open_output, registry_from
+    from .exits import EXIT_OK
 
     fmt = args.format
     if fmt is None:
         fmt = "yaml" if args.output and args.output.lower().endswith((".yaml", ".yml")) else "json"
     text = dumps(build_openapi(registry_from(args)), fmt)
-    stream = open_output(args.output, out)
-    try:
+    with open_output(args.output, out) as stream:
         stream.write(text)
-    finally:
-        if stream is not out:
-            stream.close()
     return EXIT_OK

@@ -160,7 +160,7 @@ def _check_options(config: pytest.Config, base_url: str | None) -> None:
     rate = config.getoption("woowup_endpoints_rate_limit")
     if rate is not None:
         from .endpoints import parse_rate_limit
-        from .model import UsageError
+        from .exits import UsageError
 
         try:
             parse_rate_limit(rate)

@@ -367,7 +367,9 @@ def use_colour(stream: IO[str], no_color: bool = False) -> bool:
 
 
 class Progress:
-    """Files done, rate and invalid so far, on stderr, only when stderr is a terminal."""
+    """The one progress line on a terminal: redrawn in place (at most every ``every`` seconds),
+    wiped before a line that stays, and nothing at all off a terminal. ``validate`` draws its
+    counts with ``update``; ``check`` calls it with each step (``done`` for a verdict line)."""
 
     def __init__(self, stream: IO[str] | None = None, *, every: float = 0.25) -> None:
         self.stream = stream if stream is not None else sys.stderr
@@ -375,31 +377,49 @@ class Progress:
         self.every = every
         self._last = 0.0
         self._start = 0.0
-        self._shown = False
+        self._width = 0
 
     def update(self, summary: Summary) -> None:
+        """Payloads so far, their rate and how many are invalid (from the second call: the first
+        starts the clock)."""
         if not self.enabled:
             return
         import time
 
         now = time.monotonic()
         if not self._start:
-            self._start = now
+            self._start = self._last = now
+            return
+        if now - self._last >= self.every:
+            rate = summary.payloads / max(now - self._start, 1e-9)
+            self._draw(f"{summary.payloads} payloads, {rate:,.0f}/s, {summary.invalid} invalid  ", now)
+
+    def __call__(self, text: str, done: bool = False) -> None:
+        """A step: the progress line shows ``text``; with ``done`` it stays as a line of its own."""
+        if not self.enabled:
+            return
+        import time
+
+        now = time.monotonic()
+        if done:
+            self.clear()
+            self.stream.write(text + "\n")
+            self.stream.flush()
             self._last = now
-            return
-        if now - self._last < self.every:
-            return
-        self._last = now
-        rate = summary.payloads / max(now - self._start, 1e-9)
-        self.stream.write(f"\r{summary.payloads} payloads, {rate:,.0f}/s, {summary.invalid} invalid  ")
+        elif now - self._last >= self.every:
+            self._draw(text, now)
+
+    def _draw(self, text: str, now: float) -> None:
+        self.stream.write("\r" + " " * self._width + "\r" + text if self._width else "\r" + text)
         self.stream.flush()
-        self._shown = True
+        self._width = len(text)
+        self._last = now
 
     def clear(self) -> None:
         """Wipe the line before a report line shares the terminal with it; the next update redraws."""
-        if self._shown:
-            self.stream.write("\r" + " " * 60 + "\r")
+        if self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
-            self._shown = False
+            self._width = 0
 
     close = clear

@@ -219,7 +219,7 @@ def test_requests_are_paced_and_a_429_waits_for_its_retry_after(monkeypatch: pyt
     monkeypatch.setattr(_safety, "time", clock)
     with FakeApi(defects={"429-once"}) as api:
         settings = Settings(base_url=api.base_url, api_key=api.api_key, live=True, rate_per_minute=120)
-        session = _safety._make_session(settings, lambda *_: None)
+        session = _safety.paced_session(settings, lambda *_: None)
         statuses = [session.request("GET", api.base_url + "/v1/logs",
                                     headers={"Authorization": f"Bearer {api.api_key}"}).status_code
                     for _ in range(3)]

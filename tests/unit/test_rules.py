@@ -17,7 +17,8 @@ from woowup_contract.loader import Registry
 from woowup_contract.model import StrictRule
 from woowup_contract.engine import CompiledSchema
 from woowup_contract.pointers import pointer_from_parts
-from woowup_contract.rules import KINDS, Context, PointerPattern, compile_rule, overlay_at, parse_iso_datetime
+from woowup_contract.datetimes import parse_iso_datetime
+from woowup_contract.rules import KINDS, Context, PointerPattern, compile_rule, overlay_at
 
 Edit = Callable[[dict[str, Any]], None]
 

@@ -33,12 +33,11 @@ from ._model import (
     missing_check_extra,
     planned_checks,
 )
-from ._report import TerminalProgress, write_report
-from ._runner import auth_header, embedded_mock, judge_response, run_checks
-from ._safety import MaskedStream, Masker, curl_line, parse_rate_limit, retry_after_seconds
+from ._report import write_report
+from ._runner import embedded_mock, judge_response, run_checks
+from ._safety import MaskedStream, Masker, connection_reason, curl_line, parse_rate_limit, retry_after_seconds
 
 __all__ = ["CHECKS", "SCENARIO_OPERATION", "ConnectionProblem", "Finding", "MaskedStream", "Masker", "Outcome",
-           "RunReport", "Settings", "TerminalProgress", "WrittenRecord", "auth_header", "curl_line", "embedded_mock",
+           "RunReport", "Settings", "WrittenRecord", "connection_reason", "curl_line", "embedded_mock",
            "judge_response", "missing_check_extra", "parse_rate_limit", "planned_checks", "retry_after_seconds",
-           "run_checks", "run_cli",
-           "settings_from_args", "write_report"]
+           "run_checks", "run_cli", "settings_from_args", "write_report"]

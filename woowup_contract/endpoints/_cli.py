@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import urllib.parse
 from typing import IO, TYPE_CHECKING, cast
 
-from ..model import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from ..cli_common import open_output, registry_from
+from ..report import Progress, use_colour
+from ..exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from ..urls import http_url
 from ._model import TOOL, ConnectionProblem, Settings, missing_check_extra
-from ._report import TerminalProgress, write_report
+from ._report import write_report
 from ._runner import embedded_mock, run_checks
 from ._safety import MaskedStream, Masker, default_rate, parse_rate_limit
 
@@ -18,14 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..loader import Registry
 
 # -- command line ---------------------------------------------------------------------------
-
-
-def _check_url(url: str, option: str) -> str:
-
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UsageError(f"{option}: expected an http:// or https:// URL, got {url!r}")
-    return url
 
 
 def settings_from_args(args: argparse.Namespace, *, base_url: str, api_key: str, live: bool) -> Settings:
@@ -44,8 +38,6 @@ def settings_from_args(args: argparse.Namespace, *, base_url: str, api_key: str,
 
 def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     """``woowup-contract check``: exit 0 all pass, 1 a check failed, 2 usage or connection error."""
-    from ..cli import registry_from
-
     missing = missing_check_extra()
     if missing:
         raise UsageError(missing)
@@ -54,9 +46,9 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     err = MaskedStream(sys.stderr, mask)
     registry = registry_from(args)
     if getattr(args, "apiv3_base_url", None):
-        _check_url(args.apiv3_base_url, "--apiv3-base-url")
+        http_url(args.apiv3_base_url, what="--apiv3-base-url")
     if args.base_url is not None:
-        _check_url(args.base_url, "--base-url")
+        http_url(args.base_url, what="--base-url")
         if not key:
             raise UsageError("no API key: pass --api-key or set WOOWUP_API_KEY")
         settings = settings_from_args(args, base_url=args.base_url, api_key=key, live=True)
@@ -72,11 +64,9 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _run_and_report(registry: Registry, settings: Settings, args: argparse.Namespace, out: IO[str],
                     err: MaskedStream, target: str) -> int:
-    from ..cli import open_output
-
     mask = Masker(settings.api_key, args.api_key)
     err.mask = mask
-    progress = TerminalProgress(cast(IO[str], err))  # a text stream in all but name
+    progress = Progress(cast(IO[str], err), every=0.1)  # a text stream in all but name
     verbosity = getattr(args, "verbosity", 0)
     if verbosity < 0:
         progress.enabled = False
@@ -101,14 +91,8 @@ def _run_and_report(registry: Registry, settings: Settings, args: argparse.Names
     finally:
         sys.stdout, sys.stderr = saved
     progress.close()
-    from ..report import use_colour
-
-    stream = open_output(args.output, out)
     colour = args.output is None and use_colour(out, getattr(args, "no_color", False))
-    try:
+    with open_output(args.output, out) as stream:
         write_report(report, args.format, cast(IO[str], MaskedStream(stream, mask)), verbosity=verbosity,
                      colour=colour)
-    finally:
-        if stream is not out:
-            stream.close()
     return EXIT_FAILED if report.failed else EXIT_OK

@@ -190,7 +190,7 @@ def planned_checks(registry: Registry, settings: Settings) -> list[tuple[str, st
 
     out: list[tuple[str, str, str]] = []
     labels = []
-    for contract in _ordered(endpoint_contracts(registry)):
+    for contract in reads_first(endpoint_contracts(registry)):
         endpoint = contract.endpoint
         assert endpoint is not None
         label = f"{endpoint.method.upper()} {endpoint.path}"
@@ -213,6 +213,6 @@ def planned_checks(registry: Registry, settings: Settings) -> list[tuple[str, st
     return out
 
 
-def _ordered(contracts: list[Any]) -> list[Any]:
+def reads_first(contracts: list[Any]) -> list[Any]:
     """GET operations first: a read-only run and a write run check reads in the same order."""
     return sorted(contracts, key=lambda c: (c.endpoint.method.upper() != "GET", c.endpoint.path))

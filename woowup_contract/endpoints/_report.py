@@ -1,10 +1,9 @@
-"""The check run's reports (text, json, junit, github) and the terminal progress line."""
+"""The check run's reports (text, json, junit, github, sarif)."""
 
 from __future__ import annotations
 
 import io
 import json
-import time
 from typing import IO, Any
 
 from ..model import Result
@@ -101,37 +100,3 @@ def _write_closing(report: RunReport, stream: IO[str]) -> None:
     counts = {k: sum(1 for o in report.outcomes if o.status == k) for k in ("passed", "failed", "skipped")}
     stream.write(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped; "
                  f"{report.requests} requests\n")
-
-
-# -- progress -------------------------------------------------------------------------------
-
-
-class TerminalProgress:
-    """Per operation and check, on a terminal only: a live status line and one line per verdict."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
-        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
-        self._width = 0
-        self._last = 0.0
-
-    def __call__(self, text: str, done: bool) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not done and now - self._last < 0.1:
-            return
-        self._last = now
-        clear = "\r" + " " * self._width + "\r"
-        if done:
-            self.stream.write(f"{clear}{text}\n")
-            self._width = 0
-        else:
-            self.stream.write(f"{clear}{text}")
-            self._width = len(text)
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()

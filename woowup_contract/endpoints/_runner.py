@@ -8,7 +8,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ..model import UsageError, Violation
+from ..exits import UsageError
+from ..model import Violation
+from ..wire import auth_header, is_envelope, status_phrase
 from ._model import (
     CHECKS,
     RESPONSE_CHECKS,
@@ -20,10 +22,10 @@ from ._model import (
     RunReport,
     Settings,
     WrittenRecord,
-    _ordered,
+    reads_first,
     planned_checks,
 )
-from ._safety import Masker, _make_session, curl_line
+from ._safety import Masker, connection_reason, curl_line, paced_session
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..loader import Registry
@@ -43,13 +45,6 @@ class _Operation:
     api: Any  # schemathesis APIOperation
 
 
-def auth_header(scheme: str, key: str) -> str:
-    """The Authorization value for a contract auth scheme (``basic-raw-key``: the raw key after Basic)."""
-    if scheme == "basic-raw-key":
-        return f"Basic {key}"
-    return f"Bearer {key}"
-
-
 class _Runner:
     def __init__(self, registry: Registry, settings: Settings, target: str,
                  progress: Callable[[str, bool], None] | None = None) -> None:
@@ -58,7 +53,7 @@ class _Runner:
         self.progress = progress or (lambda text, done: None)
         self.report = RunReport(settings=settings, target=target)
         self.mask = Masker(settings.api_key)
-        self.session = _make_session(settings, self._on_write)
+        self.session = paced_session(settings, self._on_write)
         self._outcomes: dict[tuple[str, str], Outcome] = {}
         self._current: str = ""
 
@@ -108,45 +103,14 @@ class _Runner:
     # -- run -----------------------------------------------------------------------------
 
     def run(self) -> RunReport:
-        import schemathesis
-
-        from ..openapi import build_openapi
-
-        schema = schemathesis.openapi.from_dict(build_openapi(self.registry), config=schemathesis.Config())
-        for operation, check, reason in planned_checks(self.registry, self.settings):
-            o = Outcome(operation, check, status="skipped" if reason else "passed", reason=reason)
-            self._outcomes[(operation, check)] = o
-            self.report.outcomes.append(o)
-        from ..openapi import endpoint_contracts
-
-        ops: list[_Operation] = []
-        for contract in _ordered(endpoint_contracts(self.registry)):
-            endpoint = contract.endpoint
-            label = f"{endpoint.method.upper()} {endpoint.path}"
-            api = schema[endpoint.path][endpoint.method.upper()]
-            ops.append(_Operation(label, endpoint.method.upper(), endpoint.path,
-                                  endpoint.auth.schemes if endpoint.auth else (), api))
+        self._plan()
+        ops = self._operations()
         only = self.settings.only
-        if only is not None:
-            for o in self.report.outcomes:
-                if o.operation not in only and o.status != "skipped":
-                    o.status, o.reason = "skipped", "not selected"
         # the scenario calls every endpoint; otherwise only the selected hosts need to answer
         self._preflight(ops if only is None or SCENARIO_OPERATION in only else [op for op in ops if op.label in only])
         for op in ops:
-            if self._outcome(op.label, "not_a_server_error").status == "skipped":
-                continue
-            self._current = op.label
-            before = self.session.count
-            self._fuzz(op, "positive")
-            self._fuzz(op, "negative")
-            self._probe_auth(op)
-            spent = self.session.count - before
-            for check in CHECKS:
-                counted = self._outcomes.get((op.label, check))
-                if counted is not None and counted.status != "skipped" and check != "stateful_roundtrip":
-                    counted.requests = spent
-                    self.progress(f"{op.label}  {check}  {counted.status}", True)
+            if self._outcome(op.label, "not_a_server_error").status != "skipped":
+                self._check_operation(op)
         scenario = self._outcome(SCENARIO_OPERATION, "stateful_roundtrip")
         if scenario.status != "skipped":
             self._current = SCENARIO_OPERATION
@@ -156,6 +120,46 @@ class _Runner:
             self.progress(f"{SCENARIO_OPERATION}  stateful_roundtrip  {scenario.status}", True)
         self.report.requests = self.session.count
         return self.report
+
+    def _plan(self) -> None:
+        """An outcome for every planned check, passed until a failure says otherwise."""
+        only = self.settings.only
+        for operation, check, reason in planned_checks(self.registry, self.settings):
+            o = Outcome(operation, check, status="skipped" if reason else "passed", reason=reason)
+            if only is not None and operation not in only and not reason:
+                o.status, o.reason = "skipped", "not selected"
+            self._outcomes[(operation, check)] = o
+            self.report.outcomes.append(o)
+
+    def _operations(self) -> list[_Operation]:
+        """The endpoint contracts as schemathesis operations, reads first."""
+        import schemathesis
+
+        from ..openapi import build_openapi, endpoint_contracts
+
+        schema = schemathesis.openapi.from_dict(build_openapi(self.registry), config=schemathesis.Config())
+        ops: list[_Operation] = []
+        for contract in reads_first(endpoint_contracts(self.registry)):
+            endpoint = contract.endpoint
+            label = f"{endpoint.method.upper()} {endpoint.path}"
+            api = schema[endpoint.path][endpoint.method.upper()]
+            ops.append(_Operation(label, endpoint.method.upper(), endpoint.path,
+                                  endpoint.auth.schemes if endpoint.auth else (), api))
+        return ops
+
+    def _check_operation(self, op: _Operation) -> None:
+        """Fuzz one operation both ways and probe its auth; every check of it counts the requests spent."""
+        self._current = op.label
+        before = self.session.count
+        self._fuzz(op, "positive")
+        self._fuzz(op, "negative")
+        self._probe_auth(op)
+        spent = self.session.count - before
+        for check in CHECKS:
+            counted = self._outcomes.get((op.label, check))
+            if counted is not None and counted.status != "skipped" and check != "stateful_roundtrip":
+                counted.requests = spent
+                self.progress(f"{op.label}  {check}  {counted.status}", True)
 
     def _preflight(self, ops: list[_Operation]) -> None:
         """One plain request per host: an unreachable target is a clear exit 2, not a wall of failures."""
@@ -173,20 +177,20 @@ class _Runner:
                 answer = self.session.request("GET", url, headers=headers)
             except requests.exceptions.SSLError as exc:
                 raise ConnectionProblem(self.mask(
-                    f"TLS verification failed for {base}: {_reason(exc)} (verification stays on; fix the "
+                    f"TLS verification failed for {base}: {connection_reason(exc)} (verification stays on; fix the "
                     "certificate or point REQUESTS_CA_BUNDLE at your CA)")) from None
             except requests.exceptions.ConnectionError as exc:
-                raise ConnectionProblem(self.mask(f"cannot connect to {base}: {_reason(exc)}")) from None
+                raise ConnectionProblem(self.mask(f"cannot connect to {base}: {connection_reason(exc)}")) from None
             except requests.exceptions.Timeout:
                 raise ConnectionProblem(self.mask(
                     f"{base} did not answer within {self.settings.timeout:g} s (--timeout)")) from None
             except requests.exceptions.RequestException as exc:
-                raise ConnectionProblem(self.mask(f"cannot reach {base}: {_reason(exc)}")) from None
+                raise ConnectionProblem(self.mask(f"cannot reach {base}: {connection_reason(exc)}")) from None
             if answer.status_code in (401, 403) and op.schemes:
                 # every check would "pass" on refusals alone: a refused key is a usage error
                 raise ConnectionProblem(self.mask(
                     f"the API key was refused: GET {url} answered {answer.status_code} "
-                    f"{_reason_phrase(answer.status_code)}; check --api-key or WOOWUP_API_KEY"))
+                    f"{status_phrase(answer.status_code)}; check --api-key or WOOWUP_API_KEY"))
 
     # -- generated requests ----------------------------------------------------------------
 
@@ -216,7 +220,7 @@ class _Runner:
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
             self._fail(op.label, "not_a_server_error",
-                       f"the connection failed: {_reason(exc)}", request=_prepared(case, self))
+                       f"the connection failed: {connection_reason(exc)}", request=_prepared(case, self))
         except (requests.exceptions.RequestException, ValueError, UnicodeError):
             # a generated request HTTP cannot carry (a header value the client refuses): nothing was sent
             return None
@@ -291,7 +295,7 @@ class _Runner:
             if response.status_code not in (401, 403):
                 self._fail(op.label, "auth_enforced",
                            f"a request {label} was answered {response.status_code} "
-                           f"{_reason_phrase(response.status_code)}; it must be refused with 401 or 403",
+                           f"{status_phrase(response.status_code)}; it must be refused with 401 or 403",
                            request=response.request)
             # the refusal itself must follow the contract too (403 with the API v3 error body)
             self._judge(op, case, response, RESPONSE_CHECKS)
@@ -341,7 +345,7 @@ class _Runner:
             return
         if created.status_code != 200:
             self._fail(SCENARIO_OPERATION, name, f"POST /v1/log refused a valid record with "
-                       f"{created.status_code} {_reason_phrase(created.status_code)}: {_snippet(created)}",
+                       f"{created.status_code} {status_phrase(created.status_code)}: {_snippet(created)}",
                        request=created.request)
             return
         echoed = _json(created)
@@ -353,16 +357,25 @@ class _Runner:
         self.progress(f"{SCENARIO_OPERATION}  {name}  reading it back", False)
         listed = self._call_checked(logs, query={"limit": 100, "page": 0})
         if listed is not None:
-            items = _json(listed)
-            found = [r for r in items if isinstance(r, dict) and self.settings.tag in (r.get("files") or [])] \
-                if isinstance(items, list) else []
-            if not found:
-                self._fail(SCENARIO_OPERATION, name, f"the record just POSTed (files: {self.settings.tag}) is not "
-                           "in GET /v1/logs?limit=100&page=0", source="GET /v1/logs", request=listed.request)
-            elif found[0].get("stats") != record["stats"]:
-                self._fail(SCENARIO_OPERATION, name, "GET /v1/logs returns the record with other stats than "
-                           "were POSTed", source="GET /v1/logs", pointer="/stats", request=listed.request)
-        after_response = self._call_checked(stats)
+            self._look_for_record(listed, record)
+        self._compare_totals(before, self._call_checked(stats), record)
+
+    def _look_for_record(self, listed: Any, record: dict[str, Any]) -> None:
+        """The record just POSTed is in the first page of GET /v1/logs, with the stats it was sent with."""
+        name = "stateful_roundtrip"
+        items = _json(listed)
+        found = [r for r in items if isinstance(r, dict) and self.settings.tag in (r.get("files") or [])] \
+            if isinstance(items, list) else []
+        if not found:
+            self._fail(SCENARIO_OPERATION, name, f"the record just POSTed (files: {self.settings.tag}) is not "
+                       "in GET /v1/logs?limit=100&page=0", source="GET /v1/logs", request=listed.request)
+        elif found[0].get("stats") != record["stats"]:
+            self._fail(SCENARIO_OPERATION, name, "GET /v1/logs returns the record with other stats than "
+                       "were POSTed", source="GET /v1/logs", pointer="/stats", request=listed.request)
+
+    def _compare_totals(self, before: dict[str, Any] | None, after_response: Any, record: dict[str, Any]) -> None:
+        """GET /apiv3/stats went up by at least what the record added."""
+        name = "stateful_roundtrip"
         after = _stats_body(after_response)
         if before is None or after is None or after_response is None:
             if after_response is not None:
@@ -436,35 +449,6 @@ def _failure_detail(failure: Any) -> str:
     return text[:500]
 
 
-_REASONS = {
-    "Connection refused": "connection refused",
-    "Name or service not known": "the host name does not resolve",
-    "nodename nor servname": "the host name does not resolve",
-    "Temporary failure in name resolution": "the host name does not resolve",
-    "No route to host": "no route to host",
-    "Remote end closed connection without response": "the server closed the connection without an answer",
-    "Connection reset by peer": "the server reset the connection",
-    "certificate verify failed": "certificate verify failed",
-    "timed out": "timed out",
-}
-
-
-def _reason(exc: BaseException) -> str:
-    """A short, key-free reason for a connection-level failure."""
-    text = str(exc)
-    for marker, said in _REASONS.items():
-        if marker in text:
-            return said
-    inner = exc.args[0] if exc.args else exc
-    return str(getattr(inner, "reason", inner))[:200]
-
-
-def _reason_phrase(status: int) -> str:
-    import http.client
-
-    return http.client.responses.get(status, "")
-
-
 def _json(response: Any) -> Any:
     if response is None:
         return None
@@ -484,7 +468,7 @@ def _stats_body(response: Any) -> dict[str, Any] | None:
     if response is None or response.status_code != 200:
         return None
     body = _json(response)
-    if isinstance(body, dict) and "payload" in body and "code" in body and isinstance(body["payload"], dict):
+    if is_envelope(body) and isinstance(body["payload"], dict):
         body = body["payload"]
     return body if isinstance(body, dict) else None
 

@@ -6,7 +6,8 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..model import UsageError
+from .. import rates
+from ..exits import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Settings
@@ -39,27 +40,18 @@ def default_rate(base_url: str) -> float | None:
 
 
 def parse_rate_limit(text: str | None) -> float | None:
-    """``N/min``, ``N/s`` or ``N/h`` → requests per minute; ``none`` or 0 → no limit. A bare ``N`` is
-    refused: whether it meant per second or per minute is a 60× difference."""
+    """``--rate-limit`` (spelt as ``woowup_contract.rates`` reads it) → requests per minute;
+    None for ``none`` or no option; a UsageError naming the option for anything else."""
     if text is None:
         return None
-    raw = text.strip().lower()
-    if raw in ("none", "off", "0", "unlimited"):
-        return None
-    number, _, unit = raw.partition("/")
-    factors = {"m": 1.0, "min": 1.0, "minute": 1.0, "s": 60.0, "sec": 60.0, "second": 60.0,
-               "h": 1 / 60, "hour": 1 / 60}
     try:
-        value = float(number)
-    except ValueError:
-        value = -1.0
-    if unit.strip() not in factors or not value > 0 or value != value or value == float("inf"):
-        raise UsageError(f"--rate-limit: expected N/min, N/s or N/h with N > 0, such as 140/min or 5/s "
-                         f"(or none), got {text!r}")
-    return value * factors[unit.strip()]
+        rate = rates.parse_rate_limit(text)
+    except ValueError as exc:
+        raise UsageError(f"--rate-limit: {exc}") from None
+    return rate.per_minute if rate is not None else None
 
 
-def _make_session(settings: Settings, on_write: Callable[[Any, Any], None]) -> Any:
+def paced_session(settings: Settings, on_write: Callable[[Any, Any], None]) -> Any:
     """A requests session that paces requests, waits out 429s, and notices writes."""
     import requests
 
@@ -98,6 +90,29 @@ def _make_session(settings: Settings, on_write: Callable[[Any, Any], None]) -> A
             return response
 
     return PacedSession()
+
+
+_CONNECTION_FAILURES = {
+    "Connection refused": "connection refused",
+    "Name or service not known": "the host name does not resolve",
+    "nodename nor servname": "the host name does not resolve",
+    "Temporary failure in name resolution": "the host name does not resolve",
+    "No route to host": "no route to host",
+    "Remote end closed connection without response": "the server closed the connection without an answer",
+    "Connection reset by peer": "the server reset the connection",
+    "certificate verify failed": "certificate verify failed",
+    "timed out": "timed out",
+}
+
+
+def connection_reason(exc: BaseException) -> str:
+    """A short, key-free reason for a connection-level failure."""
+    text = str(exc)
+    for marker, said in _CONNECTION_FAILURES.items():
+        if marker in text:
+            return said
+    inner = exc.args[0] if exc.args else exc
+    return str(getattr(inner, "reason", inner))[:200]
 
 
 def retry_after_seconds(value: str | None) -> float | None:

@@ -19,7 +19,6 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from http import HTTPStatus
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import parse_qsl
 
@@ -29,6 +28,7 @@ from ..masking import mask_generic
 from ..model import Parameter, Violation
 from ..report import format_violation
 from ..sources import payload_from_bytes
+from ..wire import AUTH_WORDS, envelope, error_code, status_line
 from .faults import DEFAULT_RETRY_AFTER, RETRY_AFTER_STATUSES, FaultInjector, FaultPlan, check_status, make_plan
 from .store import ListQuery, StatsQuery, Store
 
@@ -43,35 +43,12 @@ JOURNAL_BYTES = 32 * 1024 * 1024     # and bytes of their text at most: the olde
 _ENTRY_OVERHEAD = 160                # bytes an entry costs beside its strings (tuple, floats, ints)
 _JOURNAL_PAGE = 500                  # entries per piece of a streamed GET /_mock/journal
 
-# the API v3 error codes (``too_many_request`` is WoowUp's spelling)
-ERROR_CODES: dict[int, str] = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    408: "request_timeout", 409: "conflict", 411: "length_required", 413: "payload_too_large",
-    414: "uri_too_long", 431: "header_fields_too_large", 505: "http_version_not_supported",
-    415: "unsupported_media_type", 422: "unprocessable_entity", 429: "too_many_request",
-    500: "internal_error", 501: "not_implemented", 502: "bad_gateway", 503: "service_unavailable",
-    504: "gateway_timeout",
-}
-# contract auth scheme → the word in the Authorization header
-_SCHEME_WORDS = {"bearer": "bearer", "basic-raw-key": "basic"}
-_SCHEME_HINTS = {"bearer": "Bearer <API key>", "basic-raw-key": "Basic <API key>"}
 _JSON = ("Content-Type", "application/json")
 _DIGITS = re.compile(r"^[0-9]+$")
 _SIGNED = re.compile(r"^-[0-9]+$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MAX_QUERY_FIELDS = 64
 _ADMIN_MAX_BODY = 64 * 1024
-
-
-def _reason(status: int) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Error"
-
-
-def error_code(status: int) -> str:
-    return ERROR_CODES.get(status, "server_error" if status >= 500 else "error")
 
 
 @dataclass
@@ -86,10 +63,6 @@ class Reply:
     violations: tuple[Violation, ...] = ()
     fault: str | None = None
     stream: Iterable[bytes] | None = None  # a body sent piece by piece (chunked), instead of ``body``
-
-
-def envelope(payload: Any, message: str, code: str) -> bytes:
-    return json.dumps({"payload": payload, "message": message, "code": code}).encode("ascii")
 
 
 def error_reply(status: int, message: str, payload: Any = None, headers: Iterable[tuple[str, str]] = (),
@@ -205,8 +178,8 @@ class MockApp:
             schemes = endpoint.auth.schemes if endpoint.auth is not None else ("bearer",)
             routes[endpoint.path] = Route(
                 contract_id, endpoint.method, endpoint.path,
-                frozenset(_SCHEME_WORDS[s] for s in schemes),
-                " or ".join(_SCHEME_HINTS[s] for s in schemes),
+                frozenset(AUTH_WORDS[s].lower() for s in schemes),
+                " or ".join(f"{AUTH_WORDS[s]} <API key>" for s in schemes),
                 {p.name: p for p in endpoint.parameters if p.location == "query"},
                 handlers[contract_id],
             )
@@ -234,10 +207,10 @@ class MockApp:
                 reply = self._crash(exc)
             self._record(environ, method, path, reply, started)
         if reply.stream is not None:
-            start_response(_reason(reply.status), [_JSON, *reply.headers])
+            start_response(status_line(reply.status), [_JSON, *reply.headers])
             return [] if method == "HEAD" else reply.stream  # type: ignore[return-value]
         headers = [_JSON, ("Content-Length", str(len(reply.body))), *reply.headers]
-        start_response(_reason(reply.status), headers)
+        start_response(status_line(reply.status), headers)
         return [] if method == "HEAD" else [reply.body]
 
     def keep_error(self, exc: BaseException) -> None:
@@ -268,18 +241,9 @@ class MockApp:
         plan = self.faults.plan
         if plan.latency:
             time.sleep(plan.latency)
-        forced = environ.get(FAULT_HEADER)
-        if forced is not None:
-            try:
-                if not forced.strip().isdigit():
-                    raise ValueError
-                status = check_status(int(forced.strip()))
-            except ValueError:
-                return error_reply(400, "X-Mock-Fault must be an HTTP status from 400 to 599, such as 503")
-            return self._fault(status, "header")
-        drawn = self.faults.draw()
-        if drawn is not None:
-            return self._fault(drawn, "random")
+        injected = self._injected_fault(environ)
+        if injected is not None:
+            return injected
         account = self._authenticate(environ, route)
         if isinstance(account, Reply):
             return account
@@ -294,6 +258,20 @@ class MockApp:
         except BadParameters as exc:
             return error_reply(400, f"invalid query: {exc}", {"errors": exc.problems})
         return route.handler(environ, account, query)
+
+    def _injected_fault(self, environ: dict[str, Any]) -> Reply | None:
+        """The fault an X-Mock-Fault header asks for, else one drawn from the plan, else None."""
+        forced = environ.get(FAULT_HEADER)
+        if forced is not None:
+            try:
+                if not forced.strip().isdigit():
+                    raise ValueError
+                status = check_status(int(forced.strip()))
+            except ValueError:
+                return error_reply(400, "X-Mock-Fault must be an HTTP status from 400 to 599, such as 503")
+            return self._fault(status, "header")
+        drawn = self.faults.draw()
+        return self._fault(drawn, "random") if drawn is not None else None
 
     def _fault(self, status: int, how: str) -> Reply:
         headers = [("Retry-After", str(DEFAULT_RETRY_AFTER))] if status in RETRY_AFTER_STATUSES else []
@@ -576,6 +554,10 @@ class MockApp:
         if name == "reset":
             self.reset()
             return Reply(200, b'{"status":"ok"}')
+        return self._faults_reply(environ, method)
+
+    def _faults_reply(self, environ: dict[str, Any], method: str) -> Reply:
+        """``/_mock/faults``: GET the plan, PUT a new one, DELETE it; the plan in force is the answer."""
         plan: FaultPlan | None = None
         if method == "DELETE":
             plan = FaultPlan()

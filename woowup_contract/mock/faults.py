@@ -16,12 +16,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..rates import RATE_SPELLING, RateLimit, parse_rate_limit
+
 # how long an injected 429 or 503 asks the client to wait
 DEFAULT_RETRY_AFTER = 1
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 
-_PERIODS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
-            "h": 3600.0, "hour": 3600.0}
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\s*$")
 
 
@@ -34,18 +34,6 @@ class Fault:
 
     def __str__(self) -> str:
         return f"{self.status}:{self.probability:g}"
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """At most ``limit`` requests per ``period`` seconds for each API key."""
-
-    limit: int
-    period: float
-
-    def __str__(self) -> str:
-        names = {1.0: "s", 60.0: "min", 3600.0: "h"}
-        return f"{self.limit}/{names.get(self.period, f'{self.period:g}s')}"
 
 
 @dataclass(frozen=True)
@@ -116,25 +104,25 @@ def format_latency(seconds: float) -> str:
     return f"{seconds * 1000:g}ms"
 
 
-def parse_rate_limit(value: Any) -> RateLimit | None:
-    """``"140/min"`` (also ``/s``, ``/h``), an int per minute, a RateLimit, or None."""
+def rate_limit_of(value: Any) -> RateLimit | None:
+    """Each key's budget from the CLI, Python or the admin path: text as ``rates`` reads it
+    (``"140/min"``, ``"none"``), a whole number per minute, a RateLimit, or None."""
     if value is None or isinstance(value, RateLimit):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        limit, period = value, 60.0
-    else:
-        count, sep, unit = str(value).strip().partition("/")
-        unit = unit.strip().lower()
-        if not sep or not count.strip().isdigit() or unit not in _PERIODS:
-            raise ValueError(f"a rate limit is N/min (or N/s, N/h), such as 140/min, not {value!r}")
-        limit, period = int(count), _PERIODS[unit]
-    if limit < 1:
-        raise ValueError("a rate limit must allow at least 1 request")
-    return RateLimit(limit, period)
+        if value < 1:
+            raise ValueError("a rate limit must allow at least 1 request")
+        return RateLimit(value, 60.0)
+    if not isinstance(value, str):
+        raise ValueError(f"a rate limit is {RATE_SPELLING}, not {value!r}")
+    try:
+        return parse_rate_limit(value)
+    except ValueError:
+        raise ValueError(f"a rate limit is {RATE_SPELLING}, not {value!r}") from None
 
 
 def make_plan(faults: Iterable[Any] = (), latency: Any = 0.0, rate_limit: Any = None) -> FaultPlan:
-    return FaultPlan(parse_faults(faults), parse_latency(latency), parse_rate_limit(rate_limit))
+    return FaultPlan(parse_faults(faults), parse_latency(latency), rate_limit_of(rate_limit))
 
 
 @dataclass

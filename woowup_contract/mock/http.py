@@ -33,7 +33,7 @@ from cheroot import errors as cheroot_errors
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 
-from .app import error_code
+from ..wire import error_code
 
 # documented limits (README, "Mock server")
 THREADS = 32                  # worker threads: requests served at once

@@ -13,12 +13,11 @@ import argparse
 import gc
 import http.client
 import secrets
-import signal
 import sys
 import threading
 import time
 from datetime import datetime
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import IO, Any, Callable, Iterable
 
 from ..loader import Registry, load_registry
@@ -237,7 +236,8 @@ class MockServer:
 
 def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     """``woowup-contract mock``: serve until SIGINT or SIGTERM."""
-    from ..cli import EXIT_OK, UsageError, registry_from
+    from ..cli_common import registry_from, stop_signals
+    from ..exits import EXIT_OK, UsageError
 
     try:
         plan = make_plan(args.fault, args.latency, args.rate_limit)
@@ -267,19 +267,12 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     # The process is ours: move the start-up heap (contracts, compiled schemas, modules) out
     # of the collector's sight, so full collections stay short while requests come in.
     gc.freeze()
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        _announce(out, server, generated=keys is None, plan_text=_plan_text(server))
-        while not stop.wait(0.5):
-            pass
+        with stop_signals() as stop:
+            _announce(out, server, generated=keys is None, plan_text=_plan_text(server))
+            while not stop.wait(0.5):
+                pass
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
         server.close()
     kept = f"; records kept in {server.db}" if server.db else ""
     out.write(f"woowup-contract mock: stopped{kept}\n")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
-from ..rules import parse_iso_datetime
+from ..datetimes import parse_iso_datetime
 
 ENTITIES: tuple[str, ...] = ("customers", "purchases", "products", "branches")
 

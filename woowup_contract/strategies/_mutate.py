@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from hypothesis import strategies as st
 
+from ..datetimes import parse_iso_datetime
 from ..ecma import matcher
 from ..pointers import pointer_from_parts
-from ..rules import INT64_MAX, parse_iso_datetime
+from ..rules import INT64_MAX
 from ._data import _ODD_TIMES
 from ._schema import (
     Draw,

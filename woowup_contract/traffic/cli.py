@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 from typing import IO, TYPE_CHECKING, Any, Callable
 
-from ..model import EXIT_FAILED, EXIT_OK, UsageError
+from ..exits import EXIT_FAILED, EXIT_OK, UsageError
+from ..report import FORMATS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from types import FrameType
+    from ..loader import Registry
+    from .proxy import ProxyServer
 
-FORMATS = ("text", "json", "junit", "github", "sarif")
 SWITCH_INTERVAL = 0.0005  # seconds; the default 0.005 is a forward's whole budget
-MATCHING = "a request matches a recorded one with the same method, the same path, and the same query " \
-           "parameters (names and values, in any order); headers and bodies are not compared"
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int],
@@ -69,39 +66,54 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser, positive_int: Callabl
     p.set_defaults(func=run_traffic)
 
 
-def _url(option: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{option}: expected an http:// or https:// URL, got {value!r}")
-    return value
-
-
 def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
     """Serve until SIGINT or SIGTERM, then write the report (and the HAR)."""
-    from ..cli import open_output, registry_from
-    from ..endpoints._model import ConnectionProblem
-    from ..endpoints._safety import MaskedStream
-    from ..mock.server import log_line
-    from .proxy import ProxyServer, check_upstream
+    from ..cli_common import open_output, registry_from, stop_signals
+    from ..endpoints import MaskedStream
+    from ..urls import http_url
 
-    upstream = _url("--upstream", args.upstream)
-    apiv3 = _url("--apiv3-upstream", args.apiv3_upstream)
-    assert upstream is not None
+    upstream = http_url(args.upstream, what="--upstream")
+    apiv3 = http_url(args.apiv3_upstream, what="--apiv3-upstream") if args.apiv3_upstream is not None else None
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be above 0, got {args.timeout:g}")
     registry = registry_from(args)
-    for url in dict.fromkeys(u for u in (upstream, apiv3) if u):
+    _check_upstreams([upstream, apiv3], args.timeout)
+    with open_output(args.output, out) as stream:
+        if args.record:
+            with open_output(args.record, out):
+                pass  # an unwritable --record is said now, not at the end
+        proxy = _start_proxy(registry, args, upstream, apiv3)
+        with stop_signals() as stop:
+            try:
+                _announce(out, proxy.base_url, upstream, apiv3, errors=args.errors)
+                while not stop.wait(0.2):
+                    pass
+            finally:
+                proxy.stop()
+        masked = MaskedStream(stream, proxy.mask)  # type: ignore[arg-type]
+        proxy.verdicts.write(args.format, masked)  # type: ignore[arg-type]
+        masked.flush()
+    if args.record:
+        proxy.write_har(args.record)
+    return EXIT_FAILED if proxy.verdicts.failed else EXIT_OK
+
+
+def _check_upstreams(urls: list[str | None], timeout: float) -> None:
+    """Each upstream answers before the proxy says it is listening: a wrong URL is a usage error now."""
+    from ..endpoints import ConnectionProblem
+    from .proxy import check_upstream
+
+    for url in dict.fromkeys(u for u in urls if u):
         try:
-            check_upstream(url, args.timeout)
+            check_upstream(url, timeout)
         except ConnectionProblem as exc:
             raise UsageError(f"the upstream is unreachable: {exc}") from None
-    stream = open_output(args.output, out)
-    if args.record:
-        open_output(args.record, out).close()  # an unwritable --record is said now, not at the end
+
+
+def _start_proxy(registry: Registry, args: argparse.Namespace, upstream: str, apiv3: str | None) -> ProxyServer:
+    from ..mock.server import log_line
+    from .proxy import ProxyServer
+
     err = sys.stderr
     proxy = ProxyServer(registry, upstream=upstream, apiv3_upstream=apiv3, host=args.host, port=args.port,
                         errors=args.errors, max_body=args.max_body, timeout=args.timeout,
@@ -112,41 +124,21 @@ def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     # the process is ours: hand the interpreter over often, so judging never holds a forward back long
     sys.setswitchinterval(SWITCH_INTERVAL)
-    stop = threading.Event()
+    return proxy
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        where = f"{upstream}" + (f", /apiv3/* to {apiv3}" if apiv3 else "")
-        out.write(f"woowup-contract proxy: listening on {proxy.base_url}\n"
-                  f"  forwarding to {where}{' (invalid requests answered 400, not forwarded)' if args.errors else ''}\n"
-                  "  stop with Ctrl-C or SIGTERM: the report follows; one line per violating exchange on stderr\n")
-        out.flush()
-        while not stop.wait(0.2):
-            pass
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        proxy.stop()
-    verdicts = proxy.verdicts
-    masked = MaskedStream(stream, proxy.mask)  # type: ignore[arg-type]
-    try:
-        verdicts.write(args.format, masked)  # type: ignore[arg-type]
-        masked.flush()
-    finally:
-        if stream is not out:
-            stream.close()
-    if args.record:
-        proxy.write_har(args.record)
-    return EXIT_FAILED if verdicts.failed else EXIT_OK
+def _announce(out: IO[str], base_url: str, upstream: str, apiv3: str | None, *, errors: bool) -> None:
+    where = f"{upstream}" + (f", /apiv3/* to {apiv3}" if apiv3 else "")
+    out.write(f"woowup-contract proxy: listening on {base_url}\n"
+              f"  forwarding to {where}{' (invalid requests answered 400, not forwarded)' if errors else ''}\n"
+              "  stop with Ctrl-C or SIGTERM: the report follows; one line per violating exchange on stderr\n")
+    out.flush()
 
 
 def run_traffic(args: argparse.Namespace, out: IO[str]) -> int:
     """Every entry of every file judged (or counted as another host's)."""
-    from ..cli import open_output, registry_from
-    from ..endpoints._safety import MaskedStream
+    from ..cli_common import open_output, registry_from
+    from ..endpoints import MaskedStream
     from ..model import Violation
     from .har import read_har
     from .judge import TrafficJudge, TrafficResult, Verdicts
@@ -174,10 +166,6 @@ def run_traffic(args: argparse.Namespace, out: IO[str]) -> int:
                 continue
             exchange.origin = name
             verdicts.add(judge.judge(exchange))
-    stream = open_output(args.output, out)
-    try:
+    with open_output(args.output, out) as stream:
         verdicts.write(args.format, MaskedStream(stream, mask))  # type: ignore[arg-type]
-    finally:
-        if stream is not out:
-            stream.close()
     return EXIT_FAILED if verdicts.failed else EXIT_OK

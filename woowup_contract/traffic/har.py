@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..model import UsageError
+from ..exits import UsageError
 from .judge import Exchange
 
 HAR_VERSION = "1.2"
@@ -60,10 +60,10 @@ def _content(body: bytes, mime: str) -> dict[str, Any]:
 
 def to_entry(exchange: Exchange) -> dict[str, Any]:
     """One HAR entry, redacted (the caller masks the text as a whole)."""
-    from .proxy import _get
+    from .judge import header_value
 
-    req_mime = _get(exchange.request_headers, "Content-Type") or ""
-    res_mime = _get(exchange.response_headers, "Content-Type") or ""
+    req_mime = header_value(exchange.request_headers, "Content-Type") or ""
+    res_mime = header_value(exchange.response_headers, "Content-Type") or ""
     query = [{"name": n, "value": "***" if _secret_name(n) else v}
              for n, v in parse_qsl(exchange.query, keep_blank_values=True)]
     request: dict[str, Any] = {

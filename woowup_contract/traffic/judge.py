@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from ..model import Contract, Result, Violation
+from ..model import Contract, Endpoint, Result, Violation
 from ..report import Report, make_reporter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,11 +61,7 @@ class Exchange:
         return urlsplit(self.url).query
 
     def header(self, name: str, side: Side = "request") -> str | None:
-        wanted = name.lower()
-        for key, value in self.request_headers if side == "request" else self.response_headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return header_value(self.request_headers if side == "request" else self.response_headers, name)
 
 
 @dataclass(frozen=True)
@@ -164,7 +160,7 @@ class TrafficJudge:
 
     def _judge_request(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
                        body: bytes, body_cut: bool) -> list[Violation]:
-        from ..mock.app import _SCHEME_WORDS, parse_parameter, printable
+        from ..mock.app import printable
 
         method = method.upper()
         if path not in self.endpoints:
@@ -176,43 +172,7 @@ class TrafficJudge:
             return [_error("", "method", f"{path} accepts {allowed}, not {printable(method, 16)}")]
         endpoint = contract.endpoint
         assert endpoint is not None
-        out: list[Violation] = []
-        # auth: the scheme word only; the credentials are never looked at, never quoted
-        if endpoint.auth is not None:
-            words = {_SCHEME_WORDS.get(s, s) for s in endpoint.auth.schemes}
-            sent = _header(headers, endpoint.auth.header or "Authorization")
-            shown = " or ".join(sorted(w.capitalize() for w in words))
-            if not sent or not sent.strip():
-                out.append(_error("", "auth", f"no {endpoint.auth.header or 'Authorization'} header: "
-                                              f"{path} needs {shown} <API key>"))
-            elif sent.strip().partition(" ")[0].lower() not in words:
-                out.append(_error("", "auth", f"the Authorization scheme is not one {path} accepts: "
-                                              f"send {shown} <API key>"))
-        # query: the declared parameters, checked like the mock checks them
-        declared = {p.name: p for p in endpoint.parameters if p.location == "query"}
-        try:
-            pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=_MAX_QUERY_FIELDS)
-        except ValueError:
-            pairs = []
-            out.append(_error("", "query", f"more than {_MAX_QUERY_FIELDS} query parameters"))
-        seen: set[str] = set()
-        for name, value in pairs:
-            param = declared.get(name)
-            if param is None:
-                out.append(_error("", "query", f"{printable(name, 64)} is not a parameter of {method} {path}; "
-                                               "the API ignores it", "warning"))
-                continue
-            if name in seen:
-                out.append(_error("", "query", f"{name} is given more than once"))
-                continue
-            seen.add(name)
-            try:
-                parse_parameter(param, value)
-            except ValueError as exc:
-                out.append(_error("", "query", str(exc)))
-        for name, param in declared.items():
-            if param.required and name not in seen:
-                out.append(_error("", "query", f"{name} is required"))
+        out = _judge_auth(endpoint, path, headers) + _judge_query(endpoint, method, path, query)
         # the body
         if endpoint.request_body is not None and endpoint.payload == "request":
             out.extend(self._judge_body(contract, headers, body, body_cut))
@@ -227,7 +187,7 @@ class TrafficJudge:
 
         if body_cut:
             return [_error("", "max-body", "the body is over --max-body; it was not judged")]
-        media = (_header(headers, "Content-Type") or "").split(";")[0].strip().lower()
+        media = (header_value(headers, "Content-Type") or "").split(";")[0].strip().lower()
         out: list[Violation] = []
         if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
             out.append(_error("", "content-type", f"the body must be sent as application/json, not "
@@ -309,7 +269,55 @@ class TrafficJudge:
                               exchange=exchange.seq, side="response", path=exchange.origin or None))
 
 
-def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+def _judge_auth(endpoint: Endpoint, path: str, headers: list[tuple[str, str]]) -> list[Violation]:
+    """The scheme word only: the credentials are never looked at, never quoted."""
+    from ..wire import AUTH_WORDS
+
+    if endpoint.auth is None:
+        return []
+    words = {AUTH_WORDS[s].lower() for s in endpoint.auth.schemes}
+    sent = header_value(headers, endpoint.auth.header or "Authorization")
+    shown = " or ".join(sorted(w.capitalize() for w in words))
+    if not sent or not sent.strip():
+        return [_error("", "auth", f"no {endpoint.auth.header or 'Authorization'} header: "
+                                   f"{path} needs {shown} <API key>")]
+    if sent.strip().partition(" ")[0].lower() not in words:
+        return [_error("", "auth", f"the Authorization scheme is not one {path} accepts: send {shown} <API key>")]
+    return []
+
+
+def _judge_query(endpoint: Endpoint, method: str, path: str, query: str) -> list[Violation]:
+    """The declared query parameters, checked as the mock checks them."""
+    from ..mock.app import parse_parameter, printable
+
+    out: list[Violation] = []
+    declared = {p.name: p for p in endpoint.parameters if p.location == "query"}
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=_MAX_QUERY_FIELDS)
+    except ValueError:
+        pairs = []
+        out.append(_error("", "query", f"more than {_MAX_QUERY_FIELDS} query parameters"))
+    seen: set[str] = set()
+    for name, value in pairs:
+        param = declared.get(name)
+        if param is None:
+            out.append(_error("", "query", f"{printable(name, 64)} is not a parameter of {method} {path}; "
+                                           "the API ignores it", "warning"))
+        elif name in seen:
+            out.append(_error("", "query", f"{name} is given more than once"))
+        else:
+            seen.add(name)
+            try:
+                parse_parameter(param, value)
+            except ValueError as exc:
+                out.append(_error("", "query", str(exc)))
+    out.extend(_error("", "query", f"{name} is required")
+               for name, param in declared.items() if param.required and name not in seen)
+    return out
+
+
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (any case) among (name, value) pairs, or None."""
     wanted = name.lower()
     for key, value in headers:
         if key.lower() == wanted:

@@ -17,11 +17,11 @@ import time
 import zlib
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from ..endpoints._model import ConnectionProblem
-from ..endpoints._safety import Masker
+from ..endpoints import ConnectionProblem, Masker, connection_reason
 from ..model import Violation
 from ..report import one_line, pointer_label
-from .judge import DEFAULT_MAX_BODY, Exchange, TrafficJudge, TrafficResult, Verdicts
+from ..wire import status_line
+from .judge import DEFAULT_MAX_BODY, Exchange, TrafficJudge, TrafficResult, Verdicts, header_value
 from .serve import ThreadedServer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -235,7 +235,7 @@ class ProxyApp:
         path = environ.get("PATH_INFO", "") or "/"
         query = environ.get("QUERY_STRING", "")
         headers = _request_headers(environ)
-        self.mask.learn(_get(headers, "Authorization"))
+        self.mask.learn(header_value(headers, "Authorization"))
         base = self.apiv3_upstream if path.startswith("/apiv3/") else self.upstream
         url = base + path + (f"?{query}" if query else "")
         exchange = Exchange(seq, method, url, headers, started=started_wall)
@@ -276,11 +276,11 @@ class ProxyApp:
             answer = self._own_answer(start_response, 502, problem)
             self._finish(exchange, request)
             return answer
-        plain = decoded(content, _get(answer_headers, "Content-Encoding"), self.max_body)
+        plain = decoded(content, header_value(answer_headers, "Content-Encoding"), self.max_body)
         exchange.response_body = plain if plain is not None else content
         out = [(k, v) for k, v in answer_headers if k.lower() not in _HOP_BY_HOP]
         out.append(("Content-Length", str(len(content))))
-        start_response(f"{status} {reason}" if reason else _status_line(status), out)
+        start_response(f"{status} {reason}" if reason else status_line(status), out)
         return _Judged(b"" if method == "HEAD" else content, lambda: self._finish(exchange, request))
 
     def _read_body(self, environ: dict[str, Any]) -> bytes | None:
@@ -311,8 +311,6 @@ class ProxyApp:
         """(status, reason, headers, raw body, problem): status None when nothing came back."""
         from urllib3.exceptions import HTTPError, SSLError, TimeoutError
 
-        from ..endpoints._runner import _reason
-
         sent: dict[str, str] = {}
         for name, value in headers:
             if name.lower() not in _HOP_BY_HOP:
@@ -322,11 +320,11 @@ class ProxyApp:
             response = pool.urlopen(method, url, body=body or None, headers=sent, redirect=False, retries=False,
                                     preload_content=False, decode_content=False)
         except SSLError as exc:
-            return None, "", [], b"", f"TLS verification failed: {_reason(exc)}"
+            return None, "", [], b"", f"TLS verification failed: {connection_reason(exc)}"
         except TimeoutError:
             return None, "", [], b"", f"no answer within {self.timeout:g} s"
         except (HTTPError, OSError) as exc:
-            return None, "", [], b"", _reason(exc)
+            return None, "", [], b"", connection_reason(exc)
         try:
             answer_headers = [(str(k), str(v)) for k, v in response.headers.items()]
             chunks, size = [], 0
@@ -345,7 +343,7 @@ class ProxyApp:
             return response.status, response.reason or "", answer_headers, b"".join(chunks), None
         except (HTTPError, OSError) as exc:
             response.close()
-            return None, "", [], b"", f"the answer broke off: {_reason(exc)}"
+            return None, "", [], b"", f"the answer broke off: {connection_reason(exc)}"
 
     def _own_answer(self, start_response: Callable[..., Any], status: int, message: str, payload: Any = None,
                     headers: Iterable[tuple[str, str]] = ()) -> list[bytes]:
@@ -353,7 +351,7 @@ class ProxyApp:
         from ..mock.app import error_reply
 
         reply = error_reply(status, message, payload, headers)
-        start_response(_status_line(status), [("Content-Type", "application/json"),
+        start_response(status_line(status), [("Content-Type", "application/json"),
                                                        ("Content-Length", str(len(reply.body))),
                                                        ("X-Woowup-Contract-Proxy", "answered"), *reply.headers])
         return [reply.body]
@@ -389,14 +387,6 @@ def _request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _get(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers:
-        if key.lower() == wanted:
-            return value
-    return None
-
-
 def violation_line(exchange: Exchange, results: Iterable[TrafficResult]) -> str:
     """One line for a violating exchange: the number, the request, the status, the first error of each side."""
     status = "no answer" if exchange.status is None else str(exchange.status)
@@ -417,19 +407,17 @@ def check_upstream(url: str, timeout: float) -> None:
     """One plain request to the upstream: any HTTP answer will do; none is a ConnectionProblem."""
     import requests
 
-    from ..endpoints._runner import _reason
-
     try:
         with requests.Session() as session:
             session.request("GET", url.rstrip("/") + "/", timeout=min(timeout, 10.0), allow_redirects=False,
                             verify=True).close()
     except requests.exceptions.SSLError as exc:
-        raise ConnectionProblem(f"TLS verification failed for {url}: {_reason(exc)} (verification stays on; "
-                                "fix the certificate or point REQUESTS_CA_BUNDLE at your CA)") from None
+        raise ConnectionProblem(f"TLS verification failed for {url}: {connection_reason(exc)} "
+                                "(verification stays on; fix the certificate or point REQUESTS_CA_BUNDLE at your CA)") from None
     except requests.exceptions.Timeout:
         raise ConnectionProblem(f"{url} did not answer within {min(timeout, 10.0):g} s") from None
     except requests.exceptions.RequestException as exc:
-        raise ConnectionProblem(f"cannot connect to {url}: {_reason(exc)}") from None
+        raise ConnectionProblem(f"cannot connect to {url}: {connection_reason(exc)}") from None
 
 
 class ProxyServer:
@@ -531,9 +519,3 @@ class ProxyServer:
 
 class TrafficViolation(AssertionError):
     """An exchange through the proxy broke a contract; the message is the report."""
-
-
-def _status_line(status: int) -> str:
-    from ..mock.app import _reason
-
-    return _reason(status)

@@ -15,7 +15,8 @@ import threading
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
-from ..model import UsageError
+from ..exits import UsageError
+from ..wire import status_line
 from .judge import Exchange
 
 Key = tuple[str, str, tuple[tuple[str, str], ...]]
@@ -65,7 +66,7 @@ class ReplayApp:
         headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in _DROPPED]
         headers += [("Content-Length", str(len(body))), (REPLAY_HEADER, str(exchange.seq))]
         status = exchange.status or 500
-        start_response(f"{status} {exchange.reason}" if exchange.reason else _status_line(status), headers)
+        start_response(f"{status} {exchange.reason}" if exchange.reason else status_line(status), headers)
         return [] if key[0] == "HEAD" else [body]
 
 
@@ -85,9 +86,3 @@ def replay_from(app: Callable[..., Any], paths: list[str]) -> ReplayApp:
     if not replay.recorded:
         raise UsageError(f"no answer to replay in {', '.join(paths)}")
     return replay
-
-
-def _status_line(status: int) -> str:
-    from ..mock.app import _reason
-
-    return _reason(status)
