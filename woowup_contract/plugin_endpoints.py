@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .plugin import registry_of, settings_of
+from .urls import is_http_url
 
 if TYPE_CHECKING:
     from .endpoints import RunReport, Settings
@@ -155,7 +156,7 @@ def _check_options(config: pytest.Config, base_url: str | None) -> None:
         raise pytest.UsageError("woowup-contract: --woowup-endpoints-max-examples must be at least 1")
     for name, url in (("--woowup-base-url", base_url), ("--woowup-endpoints-apiv3-url",
                                                          config.getoption("woowup_endpoints_apiv3_url"))):
-        if url is not None and not str(url).startswith(("http://", "https://")):
+        if url is not None and not is_http_url(str(url)):
             raise pytest.UsageError(f"woowup-contract: {name}: expected an http:// or https:// URL")
     rate = config.getoption("woowup_endpoints_rate_limit")
     if rate is not None:

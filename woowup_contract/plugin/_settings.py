@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from ..urls import is_http_url
 from ._globs import PayloadGlob
 
 DEFAULT_CONTRACT = "connectors.log-record"
@@ -104,7 +105,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
     strict, strict_from = _strict(config)
     dirs, dirs_from = _contracts_dirs(config)
     base_url, base_url_from = _option_or_env(config, "woowup_base_url", "WOOWUP_BASE_URL")
-    if base_url is not None and not _is_http_url(base_url):
+    if base_url is not None and not is_http_url(base_url):
         raise pytest.UsageError(f"woowup-contract: {base_url_from}: expected an http:// or https:// URL")
     api_key, api_key_from = _option_or_env(config, "woowup_api_key", "WOOWUP_API_KEY")
     origins = {name: origin for name, origin in (
@@ -197,13 +198,3 @@ def _option_or_env(config: pytest.Config, dest: str, variable: str) -> tuple[str
         return value, f"option {_option_name(dest)}"
     return os.environ.get(variable) or None, f"${variable}"
 
-
-def _is_http_url(text: str) -> bool:
-    from urllib.parse import urlsplit
-
-    try:
-        url = urlsplit(text)
-        url.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return False
-    return url.scheme in ("http", "https") and bool(url.hostname) and not any(c.isspace() for c in text)
