@@ -97,8 +97,7 @@ class _State:
         return self.report
 
     def _run_live(self, registry: Registry) -> None:
-        from .endpoints import Settings, parse_rate_limit, run_checks
-        from .endpoints._safety import default_rate
+        from .endpoints import Settings, default_rate, parse_rate_limit, run_checks
 
         if not self.api_key:
             self.problem = "no API key for --woowup-base-url: pass --woowup-api-key or set WOOWUP_API_KEY"
