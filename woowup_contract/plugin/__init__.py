@@ -6,7 +6,9 @@ it: no registry is loaded, nothing heavy is imported, and only files matching th
 configured globs are ever collected.
 
 This module is the plugin pytest registers; its hooks and fixtures live in the modules
-named for their concern, and are gathered here:
+named for their concern, and are gathered here (not registered one by one through
+``pytest_plugins``: pytest would warn that it cannot rewrite the asserts of modules this
+one has imported already):
 
 - ``_settings``: options and ini keys, resolved once into ``Settings``;
 - ``_run``: the run's state in ``config.stash`` (settings, registry, checkers), the header;
