@@ -1,7 +1,9 @@
-"""The ``woowup-contract`` command line.
+"""The ``woowup-contract`` command line: the parser, and the dispatch to each sub-command.
 
 parse → settings → build → execute: command functions return an exit code,
-and only ``main`` exits. Heavy modules (hypothesis, schemathesis, requests,
+and only ``main`` exits. Each sub-command lives in its own module and takes its
+shared helpers from ``cli_common`` and ``exits``; nothing imports this module but
+``__main__`` and the console script, so imports flow one way. Heavy modules (hypothesis, schemathesis, requests,
 werkzeug) are imported inside the commands that need them, so ``validate``
 starts fast.
 
