@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time for a whole request head from its first byte, then 408 (default: %(default)s)")
     p.add_argument("--idle-timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
                    help="silence before a body read or an idle connection is cut (default: %(default)s)")
-    p.add_argument("--journal-bytes", type=_positive_int, default=32 * 1024 * 1024, metavar="BYTES",
+    p.add_argument("--journal-bytes", type=positive_int, default=32 * 1024 * 1024, metavar="BYTES",
                    help="the journal's budget; the oldest entries go first (default: 32 MiB)")
     p.set_defaults(func=_lazy("woowup_contract.mock.server", "run_cli"))
 
