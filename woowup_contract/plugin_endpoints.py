@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .plugin import registry_of, settings_of
+from .urls import is_http_url
+
 if TYPE_CHECKING:
     from .endpoints import RunReport, Settings
     from .loader import Registry
@@ -52,7 +55,6 @@ class _State:
 
     base_url: str | None
     api_key: str | None
-    contracts_dirs: list[str]
     allow_writes: bool
     max_examples: int | None
     seed: int
@@ -69,11 +71,6 @@ class _State:
     def live(self) -> bool:
         return self.base_url is not None
 
-    def registry(self) -> Registry:
-        from .loader import load_registry
-
-        return load_registry(self.contracts_dirs)
-
     def plan_settings(self) -> Settings:
         """Settings good enough to plan the items (which ones, which are skipped), before any server runs."""
         from .endpoints import Settings
@@ -81,40 +78,48 @@ class _State:
         return Settings(base_url=self.base_url or "http://127.0.0.1", api_key=self.api_key or "-",
                         live=self.live, allow_writes=self.allow_writes, seed=self.seed)
 
-    def run(self) -> RunReport | None:
+    def run(self, config: pytest.Config) -> RunReport | None:
+        """The whole check run, once; a problem that stops it is kept for every item to report."""
         if self.report is not None or self.problem is not None:
             return self.report
-        from .endpoints import ConnectionProblem, Masker, Settings, parse_rate_limit, run_checks
-        from .endpoints._safety import default_rate
+        from .endpoints import ConnectionProblem, Masker
 
         try:
-            registry = self.registry()
+            registry = registry_of(config)
             if self.live:
-                if not self.api_key:
-                    self.problem = "no API key for --woowup-base-url: pass --woowup-api-key or set WOOWUP_API_KEY"
-                    return None
-                rate = (parse_rate_limit(self.rate_limit) if self.rate_limit is not None
-                        else default_rate(str(self.base_url)))
-                settings = Settings(base_url=str(self.base_url), api_key=self.api_key, live=True,
-                                    allow_writes=self.allow_writes, apiv3_base_url=self.apiv3_url,
-                                    max_examples=self.max_examples or 10, seed=self.seed, rate_per_minute=rate,
-                                    only=self.only)
-                self.target = settings.base_url
-                self.report = run_checks(registry, settings)
+                self._run_live(registry)
             else:
-                from .endpoints import embedded_mock
-
-                with embedded_mock(registry) as mock:
-                    self.masks.append(mock.api_key)
-                    settings = Settings(base_url=mock.base_url, api_key=mock.api_key, live=False,
-                                        max_examples=self.max_examples or 25, seed=self.seed, only=self.only)
-                    self.target = f"{mock.base_url} (embedded mock)"
-                    self.report = run_checks(registry, settings, target=self.target)
+                self._run_on_mock(registry)
         except ConnectionProblem as exc:
             self.problem = str(exc)
         except Exception as exc:  # a usage error or a broken contract: every item says it
             self.problem = Masker(self.api_key, *self.masks)(f"{type(exc).__name__}: {exc}")
         return self.report
+
+    def _run_live(self, registry: Registry) -> None:
+        from .endpoints import Settings, default_rate, parse_rate_limit, run_checks
+
+        if not self.api_key:
+            self.problem = "no API key for --woowup-base-url: pass --woowup-api-key or set WOOWUP_API_KEY"
+            return
+        rate = (parse_rate_limit(self.rate_limit) if self.rate_limit is not None
+                else default_rate(str(self.base_url)))
+        settings = Settings(base_url=str(self.base_url), api_key=self.api_key, live=True,
+                            allow_writes=self.allow_writes, apiv3_base_url=self.apiv3_url,
+                            max_examples=self.max_examples or 10, seed=self.seed, rate_per_minute=rate,
+                            only=self.only)
+        self.target = settings.base_url
+        self.report = run_checks(registry, settings)
+
+    def _run_on_mock(self, registry: Registry) -> None:
+        from .endpoints import Settings, embedded_mock, run_checks
+
+        with embedded_mock(registry) as mock:
+            self.masks.append(mock.api_key)
+            settings = Settings(base_url=mock.base_url, api_key=mock.api_key, live=False,
+                                max_examples=self.max_examples or 25, seed=self.seed, only=self.only)
+            self.target = f"{mock.base_url} (embedded mock)"
+            self.report = run_checks(registry, settings, target=self.target)
 
 
 STATE_KEY = pytest.StashKey[_State]()
@@ -125,55 +130,67 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: an endpoint check added by --woowup-endpoints")
     if not config.getoption("woowup_endpoints", False):
         return
-    import secrets
-
     from .endpoints import missing_check_extra
-    from .plugin import settings_of
 
     missing = missing_check_extra()
     if missing:
         raise pytest.UsageError(f"woowup-contract: --woowup-endpoints: {missing}")
+    main = settings_of(config)  # option, ini key or environment, as the main plugin resolved them
+    _check_options(config, main.base_url)
+    _check_distribution(config, main.base_url)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "woowup_contract-endpoints-xdist")
+    config.stash[STATE_KEY] = _State(
+        base_url=main.base_url, api_key=main.api_key,
+        allow_writes=bool(config.getoption("woowup_endpoints_allow_writes")),
+        max_examples=config.getoption("woowup_endpoints_max_examples"), seed=_seed(config),
+        rate_limit=config.getoption("woowup_endpoints_rate_limit"),
+        apiv3_url=config.getoption("woowup_endpoints_apiv3_url"))
 
-    # option, ini key or environment, as the main plugin resolved them
-    main = settings_of(config)
-    base_url, api_key, dirs = main.base_url, main.api_key, main.contracts_dirs
-    seed = config.getoption("woowup_endpoints_seed")
+
+def _check_options(config: pytest.Config, base_url: str | None) -> None:
+    """A bad value of an endpoint option is a usage error at start-up, not a failure of every item."""
     max_examples = config.getoption("woowup_endpoints_max_examples")
     if max_examples is not None and max_examples < 1:
         raise pytest.UsageError("woowup-contract: --woowup-endpoints-max-examples must be at least 1")
     for name, url in (("--woowup-base-url", base_url), ("--woowup-endpoints-apiv3-url",
                                                          config.getoption("woowup_endpoints_apiv3_url"))):
-        if url is not None and not str(url).startswith(("http://", "https://")):
+        if url is not None and not is_http_url(str(url)):
             raise pytest.UsageError(f"woowup-contract: {name}: expected an http:// or https:// URL")
     rate = config.getoption("woowup_endpoints_rate_limit")
     if rate is not None:
-        from .exits import UsageError
         from .endpoints import parse_rate_limit
+        from .exits import UsageError
 
         try:
             parse_rate_limit(rate)
         except UsageError as exc:
             raise pytest.UsageError(f"woowup-contract: {exc}") from None
+
+
+def _check_distribution(config: pytest.Config, base_url: str | None) -> None:
+    """Under xdist without --dist loadgroup every worker runs the whole check: refused against
+    a live API (it multiplies the request rate), a warning against the mock."""
     if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None) \
             and config.getoption("dist", "no") not in ("loadgroup", "no"):
         why = ("under pytest-xdist, every worker that gets an endpoint item runs the whole check; "
                "add --dist loadgroup so that one worker runs them")
-        if base_url is not None:  # against a live API that multiplies the request rate: refuse
+        if base_url is not None:
             raise pytest.UsageError(f"woowup-contract: --woowup-endpoints against {base_url}: {why}")
         config.issue_config_time_warning(pytest.PytestConfigWarning(f"woowup-contract: {why}"), stacklevel=2)
-    if seed is None:
-        workerinput = getattr(config, "workerinput", None)
-        if workerinput is not None and SEED_KEY in workerinput:
-            seed = int(workerinput[SEED_KEY])  # an xdist worker: the controller's seed, the one in the header
-        else:
-            seed = secrets.randbelow(2**32)
-    if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(_XdistHooks(), "woowup_contract-endpoints-xdist")
-    config.stash[STATE_KEY] = _State(
-        base_url=base_url, api_key=api_key, contracts_dirs=[str(d) for d in dirs],
-        allow_writes=bool(config.getoption("woowup_endpoints_allow_writes")), max_examples=max_examples,
-        seed=seed, rate_limit=rate,
-        apiv3_url=config.getoption("woowup_endpoints_apiv3_url"))
+
+
+def _seed(config: pytest.Config) -> int:
+    """--woowup-endpoints-seed, else the xdist controller's (the one in the header), else a new one."""
+    seed = config.getoption("woowup_endpoints_seed")
+    if seed is not None:
+        return int(seed)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and SEED_KEY in workerinput:
+        return int(workerinput[SEED_KEY])
+    import secrets
+
+    return secrets.randbelow(2**32)
 
 
 SEED_KEY = "woowup_endpoints_seed"
@@ -209,7 +226,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     from .loader import ContractError
 
     try:
-        plan = planned_checks(state.registry(), state.plan_settings())
+        plan = planned_checks(registry_of(config), state.plan_settings())
     except ContractError as exc:
         raise pytest.UsageError(f"woowup-contract: broken contract: {exc}") from None
     root = EndpointChecks.from_parent(session, name="woowup-endpoints", nodeid="woowup-endpoints")
@@ -266,7 +283,7 @@ class EndpointCheckItem(pytest.Item):
         from .endpoints import CHECKS
 
         state = self.config.stash[STATE_KEY]
-        report = state.run()
+        report = state.run(self.config)
         if report is None:
             raise EndpointCheckFailed(f"the endpoint checks could not run: {state.problem}")
         outcome = report.outcome(self.operation, self.check)

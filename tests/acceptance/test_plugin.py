@@ -296,6 +296,26 @@ def test_a_bad_base_url_from_the_environment_names_the_variable(
     result.stderr.fnmatch_lines(["ERROR: woowup-contract: $WOOWUP_BASE_URL: expected an http:// or https:// URL"])
 
 
+@pytest.mark.parametrize("url", ["http://", "http://127.0.0.1:port", "http://api.example .invalid", "ftp://api.example"],
+                         ids=["no-host", "port", "space", "scheme"])
+def test_the_apiv3_url_of_the_endpoint_checks_is_held_to_the_base_url_check(
+        pytester: pytest.Pytester, url: str) -> None:
+    # a URL pytest cannot connect to is refused at start-up, as --woowup-base-url is, not by every item
+    pytester.makepyfile("def test_own():\n    pass\n")
+    result = pytester.runpytest("--woowup-endpoints", "--woowup-endpoints-apiv3-url", url, "--collect-only", "-q")
+    assert result.ret == USAGE_ERROR, result.stdout.str()
+    result.stderr.fnmatch_lines(
+        ["ERROR: woowup-contract: --woowup-endpoints-apiv3-url: expected an http:// or https:// URL"])
+
+
+def test_an_apiv3_url_a_client_can_reach_is_accepted(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_own():\n    pass\n")
+    result = pytester.runpytest("--woowup-endpoints", "--woowup-endpoints-apiv3-url", "HTTPS://api.example.invalid:8443",
+                                "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str() + result.stderr.str()
+    assert "woowup-endpoints::GET /v1/logs::auth_enforced" in result.stdout.str()
+
+
 def test_a_broken_contract_file_is_a_usage_error_with_its_line(repo: pytest.Pytester) -> None:
     contracts = repo.mkdir("contracts")
     (contracts / "broken.yaml").write_text("format: woowup-contract/1\nid: [unclosed\n", encoding="utf-8")

@@ -35,9 +35,10 @@ from ._model import (
 )
 from ._report import write_report
 from ._runner import embedded_mock, judge_response, run_checks
-from ._safety import MaskedStream, Masker, connection_reason, curl_line, parse_rate_limit, retry_after_seconds
+from ._safety import (MaskedStream, Masker, connection_reason, curl_line, default_rate, parse_rate_limit,
+                      retry_after_seconds)
 
 __all__ = ["CHECKS", "SCENARIO_OPERATION", "ConnectionProblem", "Finding", "MaskedStream", "Masker", "Outcome",
-           "RunReport", "Settings", "WrittenRecord", "connection_reason", "curl_line", "embedded_mock",
+           "RunReport", "Settings", "WrittenRecord", "connection_reason", "curl_line", "default_rate", "embedded_mock",
            "judge_response", "missing_check_extra", "parse_rate_limit", "planned_checks", "retry_after_seconds",
            "run_checks", "run_cli", "settings_from_args", "write_report"]
