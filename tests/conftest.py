@@ -123,7 +123,7 @@ def run_command(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = Non
 
 
 @contextlib.contextmanager
-def _process_state(cwd: str | os.PathLike[str] | None, env: Mapping[str, str] | None,
+def _process_state(cwd: str | os.PathLike[str] | None, env: Mapping[str, str] | None, unset: Sequence[str],
                    streams: tuple[io.TextIOWrapper, io.TextIOWrapper, io.TextIOWrapper]) -> Iterator[None]:
     """The working directory, environment and standard streams of one in-process run, put back after it."""
     saved_cwd, saved_env = os.getcwd(), dict(os.environ)
@@ -131,7 +131,8 @@ def _process_state(cwd: str | os.PathLike[str] | None, env: Mapping[str, str] | 
     try:
         if cwd is not None:
             os.chdir(cwd)
-        os.environ.pop("PYTHONBREAKPOINT", None)
+        for name in ("PYTHONBREAKPOINT", *unset):
+            os.environ.pop(name, None)
         os.environ.update(env or {})
         sys.stdin, sys.stdout, sys.stderr = streams
         yield
@@ -143,8 +144,10 @@ def _process_state(cwd: str | os.PathLike[str] | None, env: Mapping[str, str] | 
 
 
 def run_in_process(args: Sequence[str | os.PathLike[str]], *, cwd: str | os.PathLike[str] | None = None,
-                   stdin: bytes | str | None = None, env: Mapping[str, str] | None = None) -> CliRun:
-    """``woowup_contract.cli.main(args)`` as ``python -m woowup_contract`` would run it.
+                   stdin: bytes | str | None = None, env: Mapping[str, str] | None = None,
+                   unset: Sequence[str] = ()) -> CliRun:
+    """``woowup_contract.cli.main(args)`` as ``python -m woowup_contract`` would run it, with
+    ``env`` added to the environment and the variables named in ``unset`` taken out of it.
 
     The streams are what a process on pipes gets: UTF-8, not terminals, stderr with
     ``backslashreplace``; the exit code is what the interpreter would exit with, and an
@@ -159,7 +162,7 @@ def run_in_process(args: Sequence[str | os.PathLike[str]], *, cwd: str | os.Path
     streams = (io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict"),
                io.TextIOWrapper(out_bytes, encoding="utf-8", errors="strict"),
                io.TextIOWrapper(err_bytes, encoding="utf-8", errors="backslashreplace"))
-    with _process_state(cwd, env, streams):
+    with _process_state(cwd, env, unset, streams):
         try:
             code: object = main(argv)
         except SystemExit as exc:
