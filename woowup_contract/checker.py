@@ -43,27 +43,12 @@ class _HintAt:
 
 def target_schema(registry: Registry, contract: Contract) -> tuple[Any, Envelope | None]:
     """The schema ``validate --contract`` checks for this contract, resolved, and its envelope."""
-    if contract.schema is not None:
-        return contract.schema.document, None
-    endpoint = contract.endpoint
-    assert endpoint is not None
-    if endpoint.payload == "request":
-        return registry.resolve(endpoint.request_body), None
-    response = contract.response(endpoint.payload)
-    assert response is not None
-    return registry.resolve(response.body if response.body is not None else True), response.envelope
+    document = contract.document()
+    return document.schema(registry.resolve), document.envelope
 
 
 def _target_body(registry: Registry, contract: Contract) -> Any:
-    if contract.schema is not None:
-        return {"$contract": contract.id}
-    endpoint = contract.endpoint
-    assert endpoint is not None
-    if endpoint.payload == "request":
-        return endpoint.request_body
-    response = contract.response(endpoint.payload)
-    assert response is not None
-    return response.body
+    return contract.document().body
 
 
 class Checker:

@@ -42,6 +42,17 @@ _positive_int = _int_at_least(1)
 _non_negative_int = _int_at_least(0)
 
 
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be above 0 and finite: {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -148,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: $WOOWUP_MOCK_ADMIN_TOKEN; never printed)")
     p.add_argument("--threads", type=_positive_int, default=32, metavar="N",
                    help="worker threads, requests served at once (default: %(default)s)")
+    p.add_argument("--head-timeout", type=_positive_seconds, default=5.0, metavar="SECONDS",
+                   help="time for a whole request head from its first byte, then 408 (default: %(default)s)")
+    p.add_argument("--idle-timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
+                   help="silence before a body read or an idle connection is cut (default: %(default)s)")
+    p.add_argument("--journal-bytes", type=_positive_int, default=32 * 1024 * 1024, metavar="BYTES",
+                   help="the journal's budget; the oldest entries go first (default: 32 MiB)")
     p.set_defaults(func=_lazy("woowup_contract.mock.server", "run_cli"))
 
     # check ------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The one masking function for everything the tool prints: keys, URL passwords, secret parameters.
 
-``Masker(*keys)`` hides each key in every form it travels in (raw, percent-encoded,
-JSON-escaped, base64 of the key and of ``Bearer KEY`` / ``Basic KEY``), then the
-secrets any text may carry without our knowing the key: the password of URL userinfo
+``Masker(*keys)`` hides each key in every form it travels in (raw, JSON-escaped,
+percent-encoded whole or in part, base64 of the key and of ``Bearer KEY`` / ``Basic KEY``,
+and the key inside any longer base64 text, such as ``user:KEY`` or a JSON document), then
+the secrets any text may carry without our knowing the key: the password of URL userinfo
 (``https://user:***@host``) and the values of query or matrix parameters whose name,
-percent-decoded, looks like a secret (``?api_key=***``, ``;token=***``, ``?k%65y=***``).
+percent-decoded (twice over, too), looks like a secret (``?api_key=***``, ``;token=***``,
+``?k%65y=***``, ``?api%5Fkey=***``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ import urllib.parse
 from typing import IO, Any, Iterable
 
 MASK = "***"
-SECRET_NAME = re.compile(r"key|token|secret|pass|auth|sign|session|credential|bearer", re.IGNORECASE)
+SECRET_NAME = re.compile(r"key|token|secret|pass|pwd|auth|sig|session|credential|bearer|jwt", re.IGNORECASE)
 # scheme://user:password@  (the password may hold anything but / @ and whitespace)
 _USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s:]*:)(?P<secret>[^/@\s]+)(?=@)")
-# ?name=value, &name=value, ;name=value (value up to the next separator, quote or space)
-_PARAM = re.compile(r"(?P<head>[?&;](?P<name>[A-Za-z0-9_.%\-]{1,64})=)(?P<value>[^&;#\s\"'<>]+)")
+# ;name=value in a path (value up to the next separator or the query), then ?name=value and
+# &name=value (value up to the next separator, quote, space or backslash: masking JSON text
+# never eats the backslash of an escaped quote)
+_MATRIX = re.compile(r"(?P<head>;(?P<name>[A-Za-z0-9_.%\-]{1,64})=)(?P<value>[^&;#?/\s\"'<>\\]+)")
+_PARAM = re.compile(r"(?P<head>[?&](?P<name>[A-Za-z0-9_.%\-]{1,64})=)(?P<value>[^&;#\s\"'<>\\]+)")
 
 
 def _key_forms(key: str) -> set[str]:
@@ -33,12 +38,49 @@ def _key_forms(key: str) -> set[str]:
         for encoded in (base64.b64encode(data), base64.urlsafe_b64encode(data)):
             text = encoded.decode("ascii")
             forms.update({text, text.rstrip("=")})
+    forms |= _base64_cores(raw_bytes)
     return {f for f in forms if len(f) >= 4}  # a 1-3 character "key" would mask half of every line
 
 
+def _base64_cores(raw: bytes) -> set[str]:
+    """What base64 of any text holding ``raw`` must contain, whatever comes before it: at each of
+    the three alignments, the characters that depend on the key's bytes alone."""
+    cores: set[str] = set()
+    for pad in range(3):
+        data = b"\0" * pad + raw
+        whole = len(data) // 3 * 4  # characters of complete 3-byte groups
+        for encoded in (base64.b64encode(data), base64.urlsafe_b64encode(data)):
+            core = encoded.decode("ascii")[4 if pad else 0:whole]
+            if len(core) >= 8:  # shorter cores could turn up in unrelated base64
+                cores.add(core)
+    return cores
+
+
+def _percent_pattern(key: str) -> re.Pattern[str] | None:
+    """The key with any of its characters percent-encoded (``S%45CRET``), in either hex case."""
+    if len(key) < 4:
+        return None
+    parts = []
+    for char in key:
+        escaped = "".join("%" + "".join(f"[{d}{d.lower()}]" if d.isalpha() else d for d in f"{b:02X}")
+                          for b in char.encode("utf-8", "surrogatepass"))
+        plain = re.escape(char) + ("|\\+" if char == " " else "")
+        parts.append(f"(?:{plain}|{escaped})")
+    return re.compile("".join(parts))
+
+
+def secret_name(name: str) -> bool:
+    """Whether a parameter or header name looks like a secret's, percent-decoded as often as it takes."""
+    for _ in range(3):  # a name encoded twice over (k%2565y) is still a key's name
+        decoded = urllib.parse.unquote(name)
+        if decoded == name:
+            break
+        name = decoded
+    return SECRET_NAME.search(name) is not None
+
+
 def _param(match: re.Match[str]) -> str:
-    name = urllib.parse.unquote(match.group("name"))
-    return match.group("head") + MASK if SECRET_NAME.search(name) else match.group(0)
+    return match.group("head") + MASK if secret_name(match.group("name")) else match.group(0)
 
 
 def mask_generic(text: str) -> str:
@@ -46,6 +88,8 @@ def mask_generic(text: str) -> str:
     if "://" in text:
         text = _USERINFO.sub(lambda m: m.group("head") + MASK, text)
     if "=" in text:
+        if ";" in text:
+            text = _MATRIX.sub(_param, text)
         text = _PARAM.sub(_param, text)
     return text
 
@@ -60,11 +104,15 @@ class Masker:
                 forms |= _key_forms(key)
         # longest first, so a form containing another is replaced whole
         self.forms = sorted(forms, key=len, reverse=True)
+        patterns = [p for p in (_percent_pattern(k) for k in keys if k) if p is not None]
+        self._encoded = re.compile("|".join(p.pattern for p in patterns)) if patterns else None
 
     def __call__(self, text: str) -> str:
         for form in self.forms:
             if form in text:
                 text = text.replace(form, MASK)
+        if self._encoded is not None and "%" in text:
+            text = self._encoded.sub(MASK, text)
         return mask_generic(text)
 
 

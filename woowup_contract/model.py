@@ -7,7 +7,7 @@ surface (checker, reports, strategies, mock, OpenAPI export) reads only this.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 Provenance = Literal["official", "documented", "convention", "assumption"]
 PROVENANCES: tuple[str, ...] = ("official", "documented", "convention", "assumption")
@@ -192,6 +192,26 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class Document:
+    """The document a contract describes (see ``Contract.document``).
+
+    ``body`` is its schema with the ``{"$contract": ID}`` references kept, which
+    is where ``Registry.embedded_contracts`` finds whose strict rules and hints
+    apply where; ``envelope`` the API v3 envelope that may wrap it.
+    """
+
+    body: Any
+    envelope: Envelope | None = None
+    # a payload contract's own schema document, judged as written (its $schema and $id kept)
+    own: Mapping[str, Any] | None = None
+
+    def schema(self, resolve: Callable[[Any], Any]) -> Any:
+        """The schema the document is judged by and drawn from: the body with ``resolve``
+        (``Registry.resolve``) expanding its references, or a payload contract's own document."""
+        return self.own if self.own is not None else resolve(self.body)
+
+
+@dataclass(frozen=True)
 class Contract:
     id: str
     kind: Literal["payload", "endpoint"]
@@ -213,6 +233,34 @@ class Contract:
             if response.status == status:
                 return response
         return None
+
+    def document(self, status: str | None = None) -> Document:
+        """Which document this contract describes: what ``validate --contract ID`` checks and
+        ``payloads(ID)`` draws, and ``status``'s response body when one is asked for.
+
+        A payload contract describes its schema. An endpoint contract describes the message
+        its ``payload`` names: the request body, or a response's body (``true`` when the
+        response declares none) with that response's envelope. ``LookupError`` when the
+        contract has no such message.
+        """
+        endpoint = self.endpoint
+        if status is None:
+            if self.schema is not None:
+                return Document({"$contract": self.id}, None, self.schema.document)
+            if endpoint is None:
+                raise LookupError(f"{self.id!r} has neither a schema nor an endpoint")
+            if endpoint.payload == "request":
+                if endpoint.request_body is None:
+                    raise LookupError(f"{self.id!r}: payload is 'request' but the endpoint has no request body")
+                return Document(endpoint.request_body)
+            status = endpoint.payload
+        if endpoint is None:
+            raise LookupError(f"{self.id!r} is a payload contract: it has no responses")
+        response = self.response(status)
+        if response is None:
+            known = ", ".join(r.status for r in endpoint.responses)
+            raise LookupError(f"{self.id!r} has no response {status} (it has {known})")
+        return Document(response.body if response.body is not None else True, response.envelope)
 
 
 @dataclass(frozen=True)

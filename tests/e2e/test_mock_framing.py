@@ -7,6 +7,8 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import resource
+import selectors
 import signal
 import socket
 import subprocess
@@ -28,11 +30,12 @@ RSS_BOUND_KB = 400 * 1024  # generous: the mock idles near 60 MB; the old server
 
 
 class MockProcess:
-    def __init__(self, tmp_path: Path) -> None:
-        self.log = open(tmp_path / "mock-stderr.log", "w")
+    def __init__(self, tmp_path: Path, *options: str) -> None:
+        self.log_path = tmp_path / "mock-stderr.log"
+        self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "woowup_contract", "mock", "--port", "0", "--api-key", ALICE, "--api-key", BOB],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
+            [sys.executable, "-m", "woowup_contract", "mock", "--port", "0", "--api-key", ALICE, "--api-key", BOB,
+             *options], stdout=subprocess.PIPE, stderr=self.log, text=True)
         assert self.process.stdout is not None
         first = self.process.stdout.readline()
         found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", first)
@@ -40,9 +43,13 @@ class MockProcess:
         self.port = int(found.group(1))
         self.base_url = f"http://127.0.0.1:{self.port}"
 
-    def rss_kb(self) -> int:
+    def rss_kb(self, field: str = "VmRSS") -> int:
+        """VmRSS (resident now) or VmHWM (the peak so far) of the mock process, in kB."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
+        return int(re.search(rf"^{field}:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
+
+    def open_files(self) -> int:
+        return len(list(Path(f"/proc/{self.process.pid}/fd").iterdir()))
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -174,23 +181,138 @@ def test_a_scheme_inside_an_origin_form_path_is_just_a_path(mock: MockProcess) -
 # -- slow clients ------------------------------------------------------------------------------
 
 
-def test_slow_request_heads_do_not_lock_other_clients_out() -> None:
-    """More slow connections than worker threads, each stuck in its request head: each is cut at the
-    head deadline, answered 408, and a normal client is still served (a generous liveness bound)."""
-    with MockServer(load_registry(), api_keys=[ALICE], threads=2, head_timeout=1.0) as server:
-        slow = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(6)]
+SLOW_HEADS = 515     # the scale at which dribbling heads once shut every other client out
+HEAD_DEADLINE = 2.0  # --head-timeout for the test (the default is 5 s)
+
+
+def allow_open_files(needed: int) -> None:
+    """Raise this process' soft open-file limit (the mock child inherits it) as far as needed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        assert target >= needed, f"ulimit -n allows {hard} open files; this test needs {needed}"
+
+
+def test_hundreds_of_dribbling_heads_neither_lock_others_out_nor_outlive_the_head_deadline(
+        tmp_path: Path) -> None:
+    """515 connections each dribbling a request head, one byte at a time: a normal client is
+    answered while every one of them is still waiting, then each is cut once its head is
+    HEAD_DEADLINE old (408, JSON, closed), and the mock holds no file for them afterwards."""
+    allow_open_files(SLOW_HEADS + 256)
+    m = MockProcess(tmp_path, "--head-timeout", str(HEAD_DEADLINE))
+    slow: list[socket.socket] = []
+    selector = selectors.DefaultSelector()
+    try:
+        files_before = m.open_files()
+        for _ in range(SLOW_HEADS):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", m.port))
+            slow.append(s)
+            selector.register(s, selectors.EVENT_WRITE)
+        connected = 0
+        while connected < SLOW_HEADS:  # every connect completes on loopback (backlog 1024)
+            events = selector.select(timeout=30)
+            assert events, f"only {connected} of {SLOW_HEADS} connections were accepted"
+            for key, _ in events:
+                selector.unregister(key.fileobj)
+                connected += 1
+        dribble = b"GET /v1/logs HTTP/1.1\r\n"
+        first_byte_sent = time.monotonic()
+        for s in slow:
+            s.send(dribble[:1])
+
+        answer = requests.get(m.base_url + "/v1/logs", headers={"Authorization": f"Bearer {BOB}"}, timeout=30)
+        assert answer.status_code == 200 and answer.json() == []
+        for s in slow:  # answered while every slow head was still open and unanswered
+            with pytest.raises(BlockingIOError):
+                s.recv(1, socket.MSG_PEEK)
+
+        answers = {s.fileno(): b"" for s in slow}
+        closed: dict[int, float] = {}
+        for s in slow:
+            selector.register(s, selectors.EVENT_READ)
+        sent = 1
+        give_up = time.monotonic() + 30  # a liveness bound, not a speed claim
+        while len(closed) < SLOW_HEADS and time.monotonic() < give_up:
+            for key, _ in selector.select(timeout=0.3):
+                s = key.fileobj  # type: ignore[assignment]
+                try:
+                    data = s.recv(4096)
+                except ConnectionResetError:
+                    data = b""
+                answers[s.fileno()] += data
+                if not data:
+                    closed[s.fileno()] = time.monotonic()
+                    selector.unregister(s)
+            if sent < len(dribble):  # one more byte on every head still open
+                for s in slow:
+                    if s.fileno() not in closed:
+                        try:
+                            s.send(dribble[sent:sent + 1])
+                        except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                            pass
+                sent += 1
+        assert len(closed) == SLOW_HEADS, f"{SLOW_HEADS - len(closed)} slow heads were never cut"
+        for fd, data in answers.items():
+            assert data.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), data[:200]
+            body = json.loads(data.split(b"\r\n\r\n", 1)[1])
+            assert body == {"payload": [], "code": "request_timeout",
+                            "message": f"the request head took longer than {HEAD_DEADLINE:g} s"}
+            assert closed[fd] - first_byte_sent >= HEAD_DEADLINE  # never before the deadline
+        assert m.open_files() <= files_before + 2  # the 515 sockets are closed on the mock's side too
+        again = requests.get(m.base_url + "/v1/logs", headers={"Authorization": f"Bearer {BOB}"}, timeout=30)
+        assert again.status_code == 200
+    finally:
+        selector.close()
+        for s in slow:
+            s.close()
+        m.stop()
+    assert "internal error" not in m.log_path.read_text()
+
+
+def test_a_silent_connection_is_closed_after_the_idle_timeout(tmp_path: Path) -> None:
+    m = MockProcess(tmp_path, "--idle-timeout", "1")
+    try:
+        with socket.create_connection(("127.0.0.1", m.port), timeout=30) as silent:
+            sent_nothing = time.monotonic()
+            assert silent.recv(4096) == b""  # closed without an answer: it asked for nothing
+            assert time.monotonic() - sent_nothing >= 1.0
+        answer = requests.get(m.base_url + "/v1/logs", headers={"Authorization": f"Bearer {BOB}"}, timeout=30)
+        assert answer.status_code == 200
+    finally:
+        m.stop()
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--head-timeout", "0", "must be above 0 and finite: '0'"),
+    ("--idle-timeout", "inf", "must be above 0 and finite: 'inf'"),
+    ("--head-timeout", "soon", "not a number of seconds: 'soon'"),
+    ("--journal-bytes", "0", "must be at least 1: '0'"),
+])
+def test_bad_deadlines_and_budgets_are_usage_errors(option: str, value: str, message: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from woowup_contract.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["mock", option, value])
+    assert exited.value.code == 2
+    assert f"argument {option}: {message}" in capsys.readouterr().err
+
+
+def test_connections_past_the_limit_get_503_and_the_others_are_served() -> None:
+    with MockServer(load_registry(), api_keys=[ALICE], max_connections=5) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(5)]
         try:
-            for s in slow:
-                s.sendall(b"G")  # one byte of a head that never ends
-            response = requests.get(server.base_url + "/v1/logs", headers={"Authorization": f"Bearer {ALICE}"},
-                                    timeout=60)
-            assert response.status_code == 200
-            for s in slow:
-                answer = s.recv(4096)
-                assert answer.startswith(b"HTTP/1.1 408 "), answer
-                assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["code"] == "request_timeout"
+            answer = exchange(server.port, head(server.port, "GET", "/v1/logs", "Connection: close"))
+            assert statuses(answer) == [503], answer[:300]
+            body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+            assert body["message"] == "more than 5 connections are open; try again"
+            idle[0].sendall(head(server.port, "GET", "/v1/logs", "Connection: close"))  # a held one is served
+            assert statuses(idle[0].recv(65536)) == [200]
         finally:
-            for s in slow:
+            for s in idle:
                 s.close()
         server.check_errors()
 
@@ -286,6 +408,73 @@ def test_the_journal_keeps_to_its_byte_budget_oldest_first_and_pages() -> None:
         assert [e["seq"] for e in page] == seqs[1:6]
         assert requests.get(server.base_url + "/_mock/journal?limit=0", timeout=10).status_code == 400
         server.check_errors()
+
+
+JOURNAL_BUDGET = 250_000
+# a record with 60 violations (50 are journaled): with a 600-byte query, some 10 KB of journal each
+INVALID = json.dumps({**RECORD, "files": list(range(60))}).encode()
+
+
+def pipelined(port: int, data: bytes) -> list[int]:
+    """Requests pipelined on one connection, read while they are sent, then a close; the statuses."""
+    data += head(port, "GET", "/_mock/health", "Connection: close")
+    answer = bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s, selectors.DefaultSelector() as sel:
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        view, done = memoryview(data), False
+        while not done:
+            events = sel.select(timeout=30)
+            assert events, "the mock stopped answering"
+            for _key, mask in events:
+                if mask & selectors.EVENT_WRITE:
+                    view = view[s.send(view[:65536]):]
+                    if not view:
+                        sel.modify(s, selectors.EVENT_READ)
+                if mask & selectors.EVENT_READ:
+                    chunk = s.recv(65536)
+                    answer += chunk
+                    done = not chunk
+    return statuses(bytes(answer))[:-1]
+
+
+def test_the_mock_process_memory_keeps_to_the_journal_budget_while_long_requests_pour_in(tmp_path: Path) -> None:
+    """Invalid records (50 violations journaled) and GETs with 2 KB paths, each with a 600-byte
+    query, three to one, to a mock process with a 250 KB journal budget. Once the budget is crossed,
+    1,200 more requests (about 9.7 MB of journal, kept whole) leave its resident memory within a
+    few MB of where it was, and GET /_mock/journal, whole and 100 at a time, keeps the peak
+    (VmHWM) there too."""
+    m = MockProcess(tmp_path, "--journal-bytes", str(JOURNAL_BUDGET))
+
+    def burst(start: int, count: int) -> bytes:
+        query = "?entity=" + "q" * 600
+        post = head(m.port, "POST", "/v1/log" + query, f"Content-Length: {len(INVALID)}") + INVALID
+        return b"".join(post * 3 + head(m.port, "GET", f"/v1/logs/{i:06d}-" + "p" * 2100 + query)
+                        for i in range(start, start + count))
+
+    try:
+        assert pipelined(m.port, burst(0, 50)) == [400, 400, 400, 404] * 50  # the budget is crossed
+        before = m.rss_kb()
+        for start in range(50, 350, 50):
+            assert pipelined(m.port, burst(start, 50)) == [400, 400, 400, 404] * 50
+        after = m.rss_kb()
+        Path(f"/proc/{m.process.pid}/clear_refs").write_text("5")  # VmHWM counts from now on
+        whole = requests.get(m.base_url + "/_mock/journal", timeout=30).json()
+        seqs = [e["seq"] for e in whole]
+        assert seqs[-1] == 1400 and seqs == list(range(seqs[0], 1401))  # the newest kept, the oldest dropped
+        assert sum(len(e["path"]) + len(e["query"]) for e in whole) < JOURNAL_BUDGET
+        assert len(whole[-2]["violations"]) == 50 and len(whole[-1]["path"]) > 2000
+        after_seq, paged = 0, 0
+        while page := requests.get(m.base_url + f"/_mock/journal?after={after_seq}&limit=100", timeout=30).json():
+            paged += len(page)
+            after_seq = page[-1]["seq"]
+        assert paged == len(whole)
+        peak = m.rss_kb("VmHWM")
+    finally:
+        m.stop()
+    print(f"VmRSS {before} -> {after} kB over 1,200 requests; VmHWM while reading the journal {peak} kB")
+    assert after - before < 5 * 1024  # kept whole, the journal alone would be some 9,700 kB more
+    assert peak - after < 5 * 1024
 
 
 def test_the_journal_and_the_log_hide_encoded_and_matrix_secrets() -> None:

@@ -431,9 +431,41 @@ def test_a_stdin_that_fails_to_read_is_a_clear_error() -> None:
     assert payload.unreadable and error_of(payload)[1] == "cannot read standard input: Input/output error"
 
 
+def test_a_chmod_000_folder_in_the_walk_is_exit_2_naming_it(tmp_path: Path) -> None:
+    """A real unreadable folder. chmod 000 stops every user but root, whose capabilities
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH read past it: as root, the CLI process runs without
+    those two (util-linux's setpriv drops them from its bounding set), so the walk meets a folder
+    it truly cannot list. (Running it as 'nobody' cannot work here: the interpreter lives under
+    /root, which only root may enter.)"""
+    import shutil
+    import stat
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv (util-linux) is needed to run the CLI as root without reading past chmod 000"
+        prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search"]
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "a.json").write_text(RECORD)
+    locked = tmp_path / "ok" / "locked"
+    locked.mkdir()
+    (locked / "hidden.json").write_text(RECORD)
+    locked.chmod(0)
+    try:
+        done = subprocess.run([*prefix, sys.executable, "-m", "woowup_contract", "validate", str(tmp_path)],
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        locked.chmod(stat.S_IRWXU)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{locked}: (root): cannot read the folder: Permission denied [read]" in done.stdout, done.stdout
+    assert "1 valid" in done.stdout and "hidden.json" not in done.stdout
+    assert "Traceback" not in done.stderr
+
+
 def test_a_folder_the_walk_cannot_list_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """os.walk reports a folder it cannot list through onerror; the walk turns it into a refused path
-    (root reads every folder, so the failure is injected where os.walk meets it)."""
+    """os.walk reports a folder it cannot list through onerror; the walk turns it into a refused path.
+    In process, where the suite may run as root (who reads every folder), the failure is injected
+    where os.walk meets it; the test above makes a real one in a CLI process."""
     from woowup_contract import sources
 
     (tmp_path / "locked").mkdir()

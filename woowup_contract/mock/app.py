@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from ..checker import Checker
 from ..loader import Registry
-from ..masking import mask_generic
+from ..masking import Masker, mask_generic
 from ..model import Parameter, Violation
 from ..report import format_violation
 from ..sources import payload_from_bytes
@@ -40,7 +40,8 @@ ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
 ADMIN_TOKEN_ENV = "WOOWUP_MOCK_ADMIN_TOKEN"
 JOURNAL_SIZE = 100_000               # entries kept at most
 JOURNAL_BYTES = 32 * 1024 * 1024     # and bytes of their text at most: the oldest go first
-_ENTRY_OVERHEAD = 160                # bytes an entry costs beside its strings (tuple, floats, ints)
+_ENTRY_OVERHEAD = 220                # bytes an entry costs beside its strings (tuple, floats, ints, str headers)
+_VIOLATION_OVERHEAD = 180            # and each violation it keeps, beside its pointer's and rule's text
 _JOURNAL_PAGE = 500                  # entries per piece of a streamed GET /_mock/journal
 
 # the API v3 error codes (``too_many_request`` is WoowUp's spelling)
@@ -157,7 +158,9 @@ def redact_query(query: str) -> str:
 
 def printable(text: str, limit: int = 512) -> str:
     """Control characters escaped so a hostile path cannot forge log lines."""
-    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    out = text[:limit]
+    if not out.isprintable():  # the common case skips the per-character walk
+        out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in out)
     return out + ("..." if len(text) > limit else "")
 
 
@@ -187,6 +190,7 @@ class MockApp:
         self._journal_lock = threading.Lock()
         self._admin_lock = threading.Lock()  # admin changes are whole: no lost updates
         self.admin_token = admin_token or None
+        self._mask = Masker(*self.api_keys, self.admin_token)  # the journal and the log never hold a key
         self._own_hosts = own_host_names(host)
         self._seq = 0
         self.errors: list[BaseException] = []
@@ -452,11 +456,14 @@ class MockApp:
         # Kept as a flat tuple of strings and numbers: the garbage collector stops tracking such
         # tuples, so a full journal (100,000 entries) costs no GC pauses; dicts are built on read.
         elapsed = time.perf_counter() - started
-        entry = (time.time(), printable(method, 16), printable(mask_generic(path), 2048),
-                 printable(redact_query(environ.get("QUERY_STRING", ""))), reply.status, reply.code, reply.valid,
+        entry = (time.time(), printable(method, 16), printable(self._mask(path), 2048),
+                 printable(redact_query(self._mask(environ.get("QUERY_STRING", "")))), reply.status, reply.code,
+                 reply.valid,
                  tuple((v.pointer, v.rule, v.severity) for v in reply.violations[:50]), reply.fault,
                  round(elapsed * 1000, 3))
-        size = _ENTRY_OVERHEAD + sum(len(x) for x in entry if isinstance(x, str)) + 48 * len(entry[7])
+        # what the entry holds in memory (measured with tracemalloc), so the budget bounds the process
+        size = (_ENTRY_OVERHEAD + sum(len(x) for x in entry if isinstance(x, str))
+                + sum(_VIOLATION_OVERHEAD + len(pointer) + len(rule) for pointer, rule, _ in entry[7]))
         with self._journal_lock:
             self._seq += 1
             self._journal.append((self._seq, size, *entry))

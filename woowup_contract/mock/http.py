@@ -4,6 +4,10 @@ cheroot gives the thread pool, keep-alive, the connection manager (idle
 connections wait in a selector, not in a thread) and bounded heads. On top of
 it, what a request smuggler or a slow client would use is refused here:
 
+- a request head is gathered in cheroot's selector thread, without blocking,
+  and only a whole head goes to a worker: slow heads hold no thread at all;
+- at most ``max_connections`` are open at once (503 past it), below the
+  process' open-file limit;
 - the request line must end ``HTTP/1.0`` or ``HTTP/1.1`` exactly;
 - header names are tokens, values carry no control characters, no obsolete
   line folding, at most ``MAX_HEADERS`` fields; names with ``_`` are dropped
@@ -13,13 +17,15 @@ it, what a request smuggler or a slow client would use is refused here:
 - chunk sizes are 1-16 hex digits and every chunk line ends in CRLF; a chunk is
   read in pieces, so its declared size never becomes an allocation;
 - a request head must arrive within ``head_timeout`` seconds of its first
-  byte (answered 408, then closed), so slow heads hold a worker for a bounded
-  time; ``timeout`` bounds each wait for the next bytes of a body and an idle
-  keep-alive connection.
+  byte (answered 408, then closed); ``timeout`` bounds each wait for the next
+  bytes of a body and an idle keep-alive connection.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import io
 import json
 import logging
 import re
@@ -30,15 +36,23 @@ import time
 from typing import Any, Callable, Iterator
 
 from cheroot import errors as cheroot_errors
+from cheroot import makefile as cheroot_makefile
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 
 from .app import error_code
 
+try:
+    import resource
+except ImportError:  # Windows: no open-file limit to read
+    resource = None  # type: ignore[assignment]
+
 # documented limits (README, "Mock server")
 THREADS = 32                  # worker threads: requests served at once
 BACKLOG = 1024                # connections the kernel queues before accept
 KEEP_ALIVE_LIMIT = 1024       # idle keep-alive connections kept open
+MAX_CONNECTIONS = 4096        # connections open at once (and at most the open-file limit less FD_RESERVE)
+FD_RESERVE = 64               # file descriptors kept for the database, logs and the listening socket
 HEAD_TIMEOUT = 5.0            # seconds for a whole request head, from its first byte
 TIMEOUT = 10.0                # seconds of silence before a body read or an idle connection is cut
 SHUTDOWN_TIMEOUT = 5.0        # seconds stop() waits for running requests
@@ -167,38 +181,40 @@ class StrictChunkedRFile:
 class HeadDeadlines:
     """One watchdog thread that cuts request heads older than their deadline.
 
-    Cutting is a ``shutdown(SHUT_RD)``: the worker's blocked read returns at once,
-    the request is answered 408 and the connection closed.
+    Cutting is a ``shutdown(SHUT_RD)``: a connection waiting in the selector turns
+    readable (end of stream) and a worker's blocked read returns at once; either way
+    the head is answered 408 and the connection closed.
     """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._lock = threading.Lock()
-        self._pending: dict[int, tuple[float, StrictRequest]] = {}
+        self._pending: dict[int, tuple[float, StrictConnection]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="woowup-mock-deadlines", daemon=True)
         self._thread.start()
 
-    def arm(self, request: StrictRequest) -> None:
+    def arm(self, conn: StrictConnection, since: float) -> None:
+        """The head that began at ``since`` (monotonic) is cut ``seconds`` later."""
         with self._lock:
-            self._pending[id(request)] = (time.monotonic() + self.seconds, request)
+            self._pending[id(conn)] = (since + self.seconds, conn)
 
-    def disarm(self, request: StrictRequest) -> None:
+    def disarm(self, conn: StrictConnection) -> None:
         with self._lock:
-            self._pending.pop(id(request), None)
+            self._pending.pop(id(conn), None)
 
     def _run(self) -> None:
         tick = min(0.25, self.seconds / 4)
         while not self._stop.wait(tick):
             now = time.monotonic()
             with self._lock:
-                late = [r for when, r in self._pending.values() if when <= now]
-                for request in late:
-                    self._pending.pop(id(request), None)
-            for request in late:
-                request.head_late = True
+                late = [c for when, c in self._pending.values() if when <= now]
+                for conn in late:
+                    self._pending.pop(id(conn), None)
+            for conn in late:
+                conn.head_late = True
                 try:
-                    request.conn.socket.shutdown(socket.SHUT_RD)
+                    conn.socket.shutdown(socket.SHUT_RD)
                 except OSError:
                     pass
 
@@ -211,13 +227,20 @@ class StrictRequest(cheroot_server.HTTPRequest):
     """cheroot's request with the exact request line, a head deadline and strict chunks."""
 
     header_reader = StrictHeaderReader()
-    head_late = False
+    conn: StrictConnection
+
+    @property
+    def head_late(self) -> bool:
+        return self.conn.head_late
 
     def parse_request(self) -> None:
-        """cheroot's, with the head deadline armed and 431 for a head over its bounds."""
+        """cheroot's, with the head deadline armed and 431 for a head over its bounds.
+
+        The selector has gathered the whole head already; the deadline is armed again
+        in case a head it took for whole still needs bytes from the socket."""
         self.rfile = cheroot_server.SizeCheckWrapper(self.conn.rfile, self.server.max_request_header_size)
         deadlines: HeadDeadlines = self.server.head_deadlines
-        deadlines.arm(self)
+        deadlines.arm(self.conn, time.monotonic())
         try:
             try:
                 if not self.read_request_line():
@@ -233,7 +256,7 @@ class StrictRequest(cheroot_server.HTTPRequest):
                                      f"the request head is over {MAX_HEAD_BYTES} bytes or {MAX_HEADERS} fields")
                 return
         finally:
-            deadlines.disarm(self)
+            deadlines.disarm(self.conn)
         if self.head_late:  # the head made it just as it was cut: still refuse it
             self.simple_response("408 Request Timeout")
             return
@@ -315,8 +338,112 @@ class StrictRequest(cheroot_server.HTTPRequest):
             self.close_connection = True
 
 
+class _GatheredSocketIO(socket.SocketIO):
+    """The socket's raw stream, serving first the bytes the selector gathered without blocking."""
+
+    def __init__(self, sock: socket.socket, mode: str) -> None:
+        super().__init__(sock, mode)  # type: ignore[arg-type]  # typeshed narrows mode to literals
+        self.sock = sock
+        self.gathered = bytearray()
+
+    def readinto(self, b: Any) -> int | None:
+        if self.gathered:
+            n = min(len(b), len(self.gathered))
+            b[:n] = self.gathered[:n]
+            del self.gathered[:n]
+            return n
+        return super().readinto(b)
+
+    def gather(self) -> bool:
+        """Take what the socket holds now, never waiting; False at the end of the stream."""
+        timeout = self.sock.gettimeout()
+        self.sock.settimeout(0.0)
+        try:
+            data = self.sock.recv(_PIECE)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError:
+            return False
+        finally:
+            self.sock.settimeout(timeout)
+        self.gathered += data
+        return bool(data)
+
+
+class GatheringReader(cheroot_makefile.StreamReader):
+    """``conn.rfile``: cheroot's socket reader over a stream the selector can fill ahead."""
+
+    raw: _GatheredSocketIO
+
+    def __init__(self, sock: socket.socket, mode: str = "rb", bufsize: int = io.DEFAULT_BUFFER_SIZE) -> None:
+        # the buffered reader under StreamReader (cheroot's is _pyio's), over our raw stream
+        super(cheroot_makefile.StreamReader, self).__init__(_GatheredSocketIO(sock, mode), bufsize)
+        self.bytes_read = 0
+
+    def has_data(self) -> bool:
+        """cheroot asks before waiting in the selector: true for buffered bytes or a whole gathered
+        head, not for a head still arriving (that one waits for more bytes)."""
+        gathered = self.raw.gathered
+        return bool(super().has_data() or len(gathered) > MAX_HEAD_BYTES or _head_complete(gathered, 0))
+
+    def unread_buffer(self) -> None:
+        """Bytes this reader buffered ahead (a pipelined head) go back in front of the gathered ones."""
+        if cheroot_makefile.StreamReader.has_data(self):
+            self.raw.gathered[:0] = super().read(len(self.peek(0)))  # from the buffer: no I/O
+
+
+def _makefile(sock: socket.socket, mode: str = "r", bufsize: int = io.DEFAULT_BUFFER_SIZE) -> Any:
+    """cheroot's MakeFile, with the gathering reader for reading."""
+    if "r" in mode:
+        return GatheringReader(sock, mode, bufsize)
+    return cheroot_makefile.MakeFile(sock, mode, bufsize)
+
+
+def _head_complete(data: bytearray, start: int) -> bool:
+    """An empty line ends the head (CRLF, or the bare LF the strict reader then refuses)."""
+    start = max(0, start - 2)
+    return data.find(b"\n\r\n", start) >= 0 or data.find(b"\n\n", start) >= 0
+
+
 class StrictConnection(cheroot_server.HTTPConnection):
+    """A connection whose request heads are gathered in the selector before a worker sees them."""
+
     RequestHandlerClass = StrictRequest
+    rfile: GatheringReader
+    head_late = False             # set by the watchdog: this head missed its deadline
+    head_since: float | None = None  # monotonic time of the current head's first byte
+    _scanned = 0                  # gathered bytes already searched for the head's end
+    _counted = False
+
+    def __init__(self, server: MockHTTPServer, sock: socket.socket, makefile: Any = None) -> None:
+        super().__init__(server, sock, _makefile)
+        self.fresh = True
+
+    def take_head(self) -> str:
+        """Gather what arrived: ``"ready"`` (a whole head, or one over the limits), ``"wait"``,
+        ``"late"`` (the deadline passed) or ``"gone"`` (the peer closed before any byte)."""
+        self.rfile.unread_buffer()
+        raw = self.rfile.raw
+        open_ = raw.gather()
+        data = raw.gathered
+        if self.head_late:
+            return "late"
+        if data and self.head_since is None:
+            self.head_since = time.monotonic()
+            self.server.head_deadlines.arm(self, self.head_since)
+        if len(data) > MAX_HEAD_BYTES or _head_complete(data, self._scanned) or (data and not open_):
+            self.head_since, self._scanned = None, 0
+            self.server.head_deadlines.disarm(self)
+            return "ready"  # an over-long or cut-short head is refused by the worker, without waiting
+        self._scanned = len(data)
+        return "wait" if open_ else "gone"
+
+    def close(self) -> None:
+        self.server.head_deadlines.disarm(self)
+        if self._counted:
+            self._counted = False
+            self.server.count_connection(-1)
+        super().close()
 
 
 class MockHTTPServer(cheroot_wsgi.Server):
@@ -326,6 +453,7 @@ class MockHTTPServer(cheroot_wsgi.Server):
 
     def __init__(self, host: str, port: int, app: WSGIApp, *, threads: int = THREADS,
                  head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT,
+                 max_connections: int | None = None,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         super().__init__((host, port), app, numthreads=threads, server_name="woowup-contract-mock",
                          request_queue_size=BACKLOG,
@@ -335,8 +463,11 @@ class MockHTTPServer(cheroot_wsgi.Server):
         self.max_request_body_size = MAX_BODY_CAP
         self.keep_alive_conn_limit = KEEP_ALIVE_LIMIT
         self.expiration_interval = 0.1  # the serve loop's select timeout: also how fast stop() returns
+        self.max_connections = max_connections or connection_limit()
         self.on_error = on_error
         self.head_deadlines = HeadDeadlines(head_timeout)
+        self._open = 0
+        self._open_lock = threading.Lock()
 
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
         """A server-side failure is kept for the caller; routine notices are dropped."""
@@ -345,15 +476,47 @@ class MockHTTPServer(cheroot_wsgi.Server):
             if exc is not None and self.on_error is not None:
                 self.on_error(exc)
 
+    def count_connection(self, step: int) -> int:
+        with self._open_lock:
+            self._open += step
+            return self._open
+
+    @property
+    def open_connections(self) -> int:
+        with self._open_lock:
+            return self._open
+
     def process_conn(self, conn: Any) -> None:
-        """A new connection waits for its first byte in cheroot's selector, not in a worker:
-        silent connections cost a file descriptor only (closed after ``timeout``)."""
-        if not getattr(conn, "primed", False) and not conn.rfile.has_data():
-            conn.primed = True
-            # called on the serve thread, which owns the selector; set in prepare(), absent from the stub
+        """A connection goes to a worker only with a whole request head in hand; until then it
+        waits in cheroot's selector, costing a file descriptor and no thread.
+
+        Runs on the selector thread (and on a worker handing back a keep-alive connection)."""
+        if conn.fresh:
+            conn.fresh = False
+            conn._counted = True
+            if self.count_connection(1) > self.max_connections:
+                self._refuse(conn, "503 Service Unavailable",
+                             f"more than {self.max_connections} connections are open; try again")
+                return
+        state = conn.take_head()
+        if state == "ready":
+            super().process_conn(conn)
+        elif state == "wait":
+            # set in prepare(), absent from the stub; sees no buffered data now, so it registers
             self._connections.put(conn)  # type: ignore[attr-defined]
-            return
-        super().process_conn(conn)
+        elif state == "late":
+            self._refuse(conn, "408 Request Timeout")
+        else:
+            conn.close()
+
+    def _refuse(self, conn: StrictConnection, status: str, msg: str = "") -> None:
+        """Answer without a worker (a few hundred bytes to a fresh send buffer) and close."""
+        try:
+            StrictRequest(self, conn).simple_response(status, msg)
+        except OSError:
+            pass
+        finally:
+            conn.close()
 
     @property
     def port(self) -> int:
@@ -364,3 +527,35 @@ class MockHTTPServer(cheroot_wsgi.Server):
             super().stop()
         finally:
             self.head_deadlines.close()
+
+
+def connection_limit() -> int:
+    """``MAX_CONNECTIONS``, or fewer when the open-file limit would run out first."""
+    if resource is None:
+        return MAX_CONNECTIONS
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(1, min(MAX_CONNECTIONS, soft - FD_RESERVE))
+
+
+MALLOC_ARENAS = 2  # glibc's malloc arenas in a mock process of its own (glibc's default: 8 per core)
+_M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's <malloc.h>
+
+
+def limit_malloc_arenas() -> bool:
+    """Cap glibc's per-thread malloc arenas, before the workers start.
+
+    Each worker thread may get an arena of its own, and memory freed in one stays
+    resident there: with 32 workers, sustained traffic holds some 40 MB more than two
+    arenas do, while Python's own memory is the same. Only for a process that is the
+    mock's alone (the command line), never for one that embeds it. False where the C
+    library is not glibc."""
+    name = ctypes.util.find_library("c")
+    if not sys.platform.startswith("linux") or name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
+    except (OSError, AttributeError):  # musl and others have no mallopt
+        return False

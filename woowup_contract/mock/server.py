@@ -25,7 +25,7 @@ from ..loader import Registry, load_registry
 from .app import ADMIN_TOKEN_HEADER, JOURNAL_BYTES, MockApp, admin_token_from_env
 from .faults import make_plan
 from .store import Store
-from .http import HEAD_TIMEOUT, THREADS, TIMEOUT, MockHTTPServer
+from .http import HEAD_TIMEOUT, THREADS, TIMEOUT, MockHTTPServer, limit_malloc_arenas
 
 READY_TIMEOUT = 10.0
 
@@ -54,15 +54,17 @@ class MockServer:
                  rate_limit: Any = None, faults: Iterable[Any] = (), latency: Any = 0.0,
                  max_body: int = 1024 * 1024, seed: int | None = None, threads: int = THREADS,
                  head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT,
-                 admin_token: str | None = None, journal_bytes: int = JOURNAL_BYTES) -> None:
+                 admin_token: str | None = None, journal_bytes: int = JOURNAL_BYTES,
+                 max_connections: int | None = None) -> None:
         keys = [_check_key(k) for k in api_keys] if api_keys is not None else [generate_key()]
         if not keys:
             raise ValueError("api_keys is empty: give at least one key, or None to have one generated")
         if max_body < 1:
             raise ValueError("max_body must be at least 1 byte")
-        if threads < 1 or head_timeout <= 0 or timeout <= 0:
-            raise ValueError("threads must be at least 1, head_timeout and timeout above 0 s")
+        if threads < 1 or head_timeout <= 0 or timeout <= 0 or (max_connections is not None and max_connections < 1):
+            raise ValueError("threads and max_connections must be at least 1, head_timeout and timeout above 0 s")
         self.threads, self.head_timeout, self.timeout = threads, head_timeout, timeout
+        self.max_connections = max_connections
         self.registry = registry if registry is not None else load_registry()
         self.host = host
         self.port = port
@@ -85,7 +87,8 @@ class MockServer:
         if self.is_running:
             raise RuntimeError("the mock server is already running")
         httpd = MockHTTPServer(self.host, self.port, self.app, threads=self.threads,
-                               head_timeout=self.head_timeout, timeout=self.timeout, on_error=self._keep_error)
+                               head_timeout=self.head_timeout, timeout=self.timeout,
+                               max_connections=self.max_connections, on_error=self._keep_error)
         try:
             httpd.prepare()  # binds and starts the workers: an OSError here is "cannot listen"
         except BaseException:
@@ -250,7 +253,8 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
         server = MockServer(registry, host=args.host, port=args.port, api_keys=keys, db=args.db,
                             envelope=args.envelope, rate_limit=plan.rate_limit, faults=plan.faults,
                             latency=plan.latency, max_body=args.max_body, seed=args.seed,
-                            admin_token=admin_token, threads=args.threads)
+                            admin_token=admin_token, threads=args.threads, head_timeout=args.head_timeout,
+                            timeout=args.idle_timeout, journal_bytes=args.journal_bytes)
     except Exception as exc:  # sqlite3 errors for a bad --db
         raise UsageError(f"cannot open --db {args.db}: {exc}") from None
     err = sys.stderr
@@ -259,6 +263,7 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
         from ..traffic.replay import replay_from
 
         server.app = replay_from(server.app, args.replay)  # type: ignore[assignment]
+    limit_malloc_arenas()  # the process is ours: freed memory stays usable by every worker
     try:
         server.start()
     except OSError as exc:

@@ -1,9 +1,9 @@
-"""The builder: _Node tree → Hypothesis strategy, scalar fields decoded from one byte block per object."""
+"""The builder: Node tree → Hypothesis strategy, scalar fields decoded from one byte block per object."""
 
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -13,22 +13,19 @@ from ..ecma import matcher, python_regex
 from ..model import StrictRule
 from ..rules import INT64_MAX, INT64_MIN
 from ._data import (
-    _ANY_JSON,
-    _CODES,
-    _MESSAGES,
-    _ODD_STRINGS,
-    _ODD_TIMES,
-    _WORDS,
-    _decode_branch,
-    _decode_connector,
-    _decode_file,
-    _decode_time,
+    ANY_JSON,
+    CODES,
+    MESSAGES,
+    ODD_STRINGS,
+    ODD_TIMES,
+    WORDS,
+    decode_branch,
+    decode_connector,
+    decode_file,
+    decode_time,
 )
-from ._rules import _Plan, _Sum
-from ._schema import Draw, _copy, _freeze, _is_single_line, _Node
-
-if TYPE_CHECKING:
-    from ._engines import _Engine
+from ._rules import Plan, Rules, Sum
+from ._schema import Draw, Node, freeze, is_single_line, json_copy
 
 MAX_BRANCHES = 50  # per ``per_branches`` list: the "0–50 branches" a retailer has
 
@@ -41,7 +38,7 @@ def _pick(words: Sequence[str], b: bytes) -> str:
     return words[b[0] % len(words)]
 
 
-class _Builder:
+class Builder:
     """Node → strategy under one profile and one plan.
 
     Why bytes: a Hypothesis choice costs tens of microseconds, and a record
@@ -53,14 +50,13 @@ class _Builder:
     zero bytes still gives small, readable records.
     """
 
-    def __init__(self, engine: _Engine, plan: _Plan, bound: int | None = None) -> None:
-        self.engine = engine
-        self.rules = engine.rules
-        self.strict = engine.strict
+    def __init__(self, rules: Rules, strict: bool, plan: Plan, bound: int | None = None) -> None:
+        self.rules = rules  # the strict rules of the profile (none under "official")
+        self.strict = strict
         self.plan = plan
         self.bound = bound  # the parts of a per-branch sum stay at or under it, so totals fit 64 bits
 
-    def value(self, node: _Node) -> SearchStrategy[Any]:
+    def value(self, node: Node) -> SearchStrategy[Any]:
         leaf = self.leaf(node)
         if leaf is not None:
             width, decode = leaf
@@ -77,12 +73,12 @@ class _Builder:
 
     # leaves: (width in bytes, decoder) --------------------------------------------------------
 
-    def leaf(self, node: _Node) -> _Leaf | None:
+    def leaf(self, node: Node) -> Leaf | None:
         if node.enum is not None:
             options = node.enum
             return 1, lambda b: options[b[0] % len(options)]
         if not node.types:
-            return 1, lambda b: _copy(_ANY_JSON[b[0] % len(_ANY_JSON)])
+            return 1, lambda b: json_copy(ANY_JSON[b[0] % len(ANY_JSON)])
         if len(node.types) != 1:
             return None
         t = node.types[0]
@@ -101,7 +97,7 @@ class _Builder:
             return self._string(node)
         return None
 
-    def _integer(self, node: _Node) -> _Leaf:
+    def _integer(self, node: Node) -> Leaf:
         loc = node.loc
         lo = node.minimum
         hi = node.maximum
@@ -145,43 +141,16 @@ class _Builder:
 
         return 3, decode
 
-    def _string(self, node: _Node) -> _Leaf | None:
+    def _string(self, node: Node) -> Leaf | None:
         loc, name = node.loc, node.name
         datetime_rule = bool(self.rules.at("datetime", loc))
         non_blank = bool(self.rules.at("min-length", loc)) or node.min_length > 0
         tame = self.strict or datetime_rule or non_blank
-        pattern = node.pattern
-        if not _is_single_line(pattern):
-            assert pattern is not None
-            search = matcher(pattern)
-            vocabulary = {"message": _MESSAGES, "code": _CODES}.get(name, ())
-            fits = tuple(v for v in vocabulary if search(v))
-            if not fits:
-                return None  # drawn with st.from_regex
-            return 1, lambda b: fits[b[0] % len(fits)]
-        decode: Callable[[bytes], Any]
-        odd: tuple[str, ...]
-        if datetime_rule or name in ("processingtime", "createtime", "processedtime"):
-            width, decode, odd = 4, _decode_time, _ODD_TIMES
-        elif name == "files":
-            width, decode, odd = 4, _decode_file, _ODD_STRINGS
-        elif name == "branch":
-            width, decode, odd = 2, _decode_branch, _ODD_STRINGS
-        elif name in ("message", "code"):
-            words = _MESSAGES if name == "message" else _CODES
-            width, decode, odd = 1, partial(_pick, words), _ODD_STRINGS
-        else:
-            pool = _WORDS if not non_blank else tuple(w for w in _WORDS if w.strip())
-            width, decode, odd = 1, partial(_pick, pool), _ODD_STRINGS
-        lo, hi = node.min_length, node.max_length
-        if lo or hi is not None:
-            inner = decode
-            pad = "x" * lo
-
-            def decode(b: bytes, inner: Callable[[bytes], str] = inner) -> str:
-                s = inner(b)
-                s = s if len(s) >= lo else s + pad[len(s):]
-                return s if hi is None else s[:hi]
+        if not is_single_line(node.pattern):
+            assert node.pattern is not None
+            return _vocabulary(node.pattern, name)
+        width, decode, odd = _realistic_string(name, datetime_rule, non_blank)
+        decode = _within_length(decode, node.min_length, node.max_length)
         if tame:
             return width, decode
 
@@ -194,7 +163,7 @@ class _Builder:
 
     # objects ----------------------------------------------------------------------------------
 
-    def _flat(self, node: _Node) -> _Leaf | None:
+    def _flat(self, node: Node) -> Leaf | None:
         """(width, decoder) for a value made of scalars only: a leaf, or an object of leaves."""
         leaf = self.leaf(node)
         if leaf is not None or node.types != ("object",):
@@ -202,7 +171,7 @@ class _Builder:
         width, build, has_complex = self._object_layout(node)
         return None if has_complex else (width, lambda b: build(b, None))
 
-    def _object(self, node: _Node) -> SearchStrategy[Any]:
+    def _object(self, node: Node) -> SearchStrategy[Any]:
         width, build, has_complex = self._object_layout(node)
         chunk = st.binary(min_size=width, max_size=width)
         if not has_complex:
@@ -214,69 +183,44 @@ class _Builder:
 
         return draw_object()
 
-    def _object_layout(self, node: _Node) -> tuple[int, Callable[[bytes, Draw | None], dict[str, Any]], bool]:
-        plan, strict = self.plan, self.strict
+    def _object_layout(self, node: Node) -> tuple[int, Callable[[bytes, Draw | None], dict[str, Any]], bool]:
+        strict = self.strict
         sums = self.rules.sums_at(node.loc) if strict else _possible_sums(node)
         bounds = {s.parts: INT64_MAX // max(1, self._max_items(node.properties[s.parts])) for s in sums} \
             if strict else {}
         order = list(node.properties) + [n for n in node.required if n not in node.properties]
-        extras: list[tuple[str, _Leaf]] = []
-        if not strict and not node.loc and not node.closed:
-            extras = [(k, leaf) for k, leaf in (("connector", (1, _decode_connector)),
-                                                ("version", (1, lambda b: "1.4.2"))) if k not in node.properties]
-        fields: list[tuple[str, bool, _Leaf | None, SearchStrategy[Any] | None]] = []
-        for name in order:
-            child = node.properties.get(name)
-            loc = node.loc + (name,)
-            needed = name in node.required or loc in plan.present
-            if loc in plan.empty:
-                if not needed:
-                    continue
-                fields.append((name, True, (0, lambda b: []), None))
-                continue
-            if child is None:
-                fields.append((name, needed, (1, lambda b: _WORDS[b[0] % len(_WORDS)]), None))
-                continue
-            leaf = self.leaf(child)
-            if leaf is not None:
-                fields.append((name, needed, leaf, None))
-            elif name in bounds:
-                fields.append((name, needed, None, self._array(child, item_bound=bounds[name])))
-            else:
-                fields.append((name, needed, None, self.value(child)))
+        extras = self._extras(node)
+        fields = [f for f in (self._field(node, name, bounds) for name in order) if f is not None]
         fields.extend((k, False, leaf, None) for k, leaf in extras)
-        optional = [i for i, f in enumerate(fields) if not f[1]]
-        flags = len(optional) + (1 if sums and not strict else 0)
-        head = (flags + 7) // 8
-        width = head + sum(f[2][0] for f in fields if f[2] is not None)
-        has_complex = any(f[3] is not None for f in fields)
+        width, build = _object_decoder(fields, sums, fix_sums=strict)
+        return width, build, any(strategy is not None for *_, strategy in fields)
 
-        def build(b: bytes, draw: Draw | None) -> dict[str, Any]:
-            present = [True] * len(fields)
-            for bit, i in enumerate(optional):
-                present[i] = bool(b[bit // 8] >> (bit % 8) & 1)
-            out: dict[str, Any] = {}
-            at = head
-            for i, (name, _, leaf, strategy) in enumerate(fields):
-                if leaf is not None:
-                    w, decode = leaf
-                    if present[i]:
-                        out[name] = decode(b[at:at + w])
-                    at += w
-                elif present[i]:
-                    assert draw is not None and strategy is not None
-                    out[name] = draw(strategy)
-            # official: the per-branch figures add up in about half the records (realistic, not required)
-            if strict or (sums and b[(flags - 1) // 8] >> ((flags - 1) % 8) & 1):
-                for s in sums:
-                    _fix_sums(out, s.parts, s.fields)
-            return out
+    def _extras(self, node: Node) -> list[tuple[str, Leaf]]:
+        """Keys a real connector adds to the record beside the schema's (the official schema allows them)."""
+        if self.strict or node.loc or node.closed:
+            return []
+        return [(k, leaf) for k, leaf in (("connector", (1, decode_connector)),
+                                          ("version", (1, lambda b: "1.4.2"))) if k not in node.properties]
 
-        return width, build, has_complex
+    def _field(self, node: Node, name: str, bounds: dict[str, int]) -> Field | None:
+        """How property ``name`` of ``node`` is drawn (``None``: the plan leaves it out)."""
+        child = node.properties.get(name)
+        loc = node.loc + (name,)
+        needed = name in node.required or loc in self.plan.present
+        if loc in self.plan.empty:
+            return (name, True, (0, lambda b: []), None) if needed else None
+        if child is None:
+            return name, needed, (1, lambda b: WORDS[b[0] % len(WORDS)]), None
+        leaf = self.leaf(child)
+        if leaf is not None:
+            return name, needed, leaf, None
+        if name in bounds:
+            return name, needed, None, self._array(child, item_bound=bounds[name])
+        return name, needed, None, self.value(child)
 
     # arrays -----------------------------------------------------------------------------------
 
-    def _max_items(self, node: _Node) -> int:
+    def _max_items(self, node: Node) -> int:
         if node.max_items is not None:
             return node.max_items
         if "*" in node.loc:
@@ -290,9 +234,9 @@ class _Builder:
             return 25  # a page of GET /v1/logs
         return 10
 
-    def _array(self, node: _Node, *, item_bound: int | None = None) -> SearchStrategy[Any]:
-        items = node.items if node.items is not None else _Node(node.loc + ("*",))
-        builder = self if item_bound is None else _Builder(self.engine, self.plan, item_bound)
+    def _array(self, node: Node, *, item_bound: int | None = None) -> SearchStrategy[Any]:
+        items = node.items if node.items is not None else Node(node.loc + ("*",))
+        builder = self if item_bound is None else Builder(self.rules, self.strict, self.plan, item_bound)
         lo = max(node.min_items, self.plan.items_at_least(node.loc))
         for rule in self.rules.at("min-items", node.loc):
             lo = max(lo, int(rule.options["min"]))
@@ -307,9 +251,9 @@ class _Builder:
                 unique_key = key
         unique_by: Callable[[Any], Any] | None = None
         if unique_key is not None:
-            unique_by = lambda item, k=unique_key: item.get(k) if type(item) is dict else _freeze(item)  # noqa: E731
+            unique_by = lambda item, k=unique_key: item.get(k) if type(item) is dict else freeze(item)  # noqa: E731
         elif unique_plain:
-            unique_by = _freeze
+            unique_by = freeze
         flat = builder._flat(items)
         if flat is None:
             unique: dict[str, Any] = {"unique_by": unique_by} if unique_by is not None else {}
@@ -317,10 +261,87 @@ class _Builder:
         return _flat_list(flat, lo, hi, unique_by, big=hi >= 20 and bool(node.loc) and "*" not in node.loc)
 
 
-_Leaf = tuple[int, Callable[[bytes], Any]]
+Leaf = tuple[int, Callable[[bytes], Any]]  # a scalar: (width in bytes, decoder)
+# a property: (name, always present, its leaf or else its strategy)
+Field = tuple[str, bool, Leaf | None, SearchStrategy[Any] | None]
 
 
-def _flat_list(flat: _Leaf, lo: int, hi: int, unique_by: Callable[[Any], Any] | None, *,
+def _vocabulary(pattern: str, name: str) -> Leaf | None:
+    """A multi-line pattern's leaf: the realistic words that match it (``None``: drawn with st.from_regex)."""
+    search = matcher(pattern)
+    vocabulary = {"message": MESSAGES, "code": CODES}.get(name, ())
+    fits = tuple(v for v in vocabulary if search(v))
+    if not fits:
+        return None
+    return 1, lambda b: fits[b[0] % len(fits)]
+
+
+def _realistic_string(name: str, datetime_rule: bool, non_blank: bool
+                      ) -> tuple[int, Callable[[bytes], Any], tuple[str, ...]]:
+    """(width, decoder, odd values the official schema allows) for a single-line string, by its name."""
+    if datetime_rule or name in ("processingtime", "createtime", "processedtime"):
+        return 4, decode_time, ODD_TIMES
+    if name == "files":
+        return 4, decode_file, ODD_STRINGS
+    if name == "branch":
+        return 2, decode_branch, ODD_STRINGS
+    if name in ("message", "code"):
+        return 1, partial(_pick, MESSAGES if name == "message" else CODES), ODD_STRINGS
+    pool = WORDS if not non_blank else tuple(w for w in WORDS if w.strip())
+    return 1, partial(_pick, pool), ODD_STRINGS
+
+
+def _within_length(decode: Callable[[bytes], Any], lo: int, hi: int | None) -> Callable[[bytes], Any]:
+    """``decode``, its strings padded to ``minLength`` and cut at ``maxLength``."""
+    if not lo and hi is None:
+        return decode
+    pad = "x" * lo
+
+    def fit(b: bytes) -> str:
+        s = decode(b)
+        s = s if len(s) >= lo else s + pad[len(s):]
+        return s if hi is None else s[:hi]
+
+    return fit
+
+
+def _object_decoder(fields: list[Field], sums: Sequence[Sum], *, fix_sums: bool
+                    ) -> tuple[int, Callable[[bytes, Draw | None], dict[str, Any]]]:
+    """(width, build) of an object: a head of presence bits, then each leaf's bytes; other values drawn.
+
+    The last presence bit (official profile, where sums apply) says whether the
+    per-branch figures are made to add up; ``fix_sums`` makes them always add up.
+    """
+    optional = [i for i, f in enumerate(fields) if not f[1]]
+    flags = len(optional) + (1 if sums and not fix_sums else 0)
+    head = (flags + 7) // 8
+    width = head + sum(f[2][0] for f in fields if f[2] is not None)
+
+    def build(b: bytes, draw: Draw | None) -> dict[str, Any]:
+        present = [True] * len(fields)
+        for bit, i in enumerate(optional):
+            present[i] = bool(b[bit // 8] >> (bit % 8) & 1)
+        out: dict[str, Any] = {}
+        at = head
+        for i, (name, _, leaf, strategy) in enumerate(fields):
+            if leaf is not None:
+                w, decode = leaf
+                if present[i]:
+                    out[name] = decode(b[at:at + w])
+                at += w
+            elif present[i]:
+                assert draw is not None and strategy is not None
+                out[name] = draw(strategy)
+        # official: the per-branch figures add up in about half the records (realistic, not required)
+        if fix_sums or (sums and b[(flags - 1) // 8] >> ((flags - 1) % 8) & 1):
+            for s in sums:
+                _fix_sums(out, s.parts, s.fields)
+        return out
+
+    return width, build
+
+
+def _flat_list(flat: Leaf, lo: int, hi: int, unique_by: Callable[[Any], Any] | None, *,
                big: bool) -> SearchStrategy[list[Any]]:
     """A list of scalar-only items, one choice per item: its first byte says whether the list goes on.
 
@@ -358,7 +379,7 @@ def _flat_list(flat: _Leaf, lo: int, hi: int, unique_by: Callable[[Any], Any] | 
     return draw_list()
 
 
-def _retyped(node: _Node, t: str) -> _Node:
+def _retyped(node: Node, t: str) -> Node:
     from dataclasses import replace
 
     return replace(node, types=(t,))
@@ -372,13 +393,13 @@ def _clamp(value: float, lo: float | None, hi: float | None) -> float:
     return value
 
 
-def _possible_sums(node: _Node) -> list[_Sum]:
+def _possible_sums(node: Node) -> list[Sum]:
     """In the official profile: the per_branches lists whose figures may be made to add up (realism)."""
     items = node.properties.get("per_branches")
     if items is None or items.items is None:
         return []
     fields = tuple(f for f in node.properties if f.startswith("total_") and f in items.items.properties)
-    return [_Sum(StrictRule("", "", "warning", "", "assumption"), node.loc, "per_branches", fields)] if fields else []
+    return [Sum(StrictRule("", "", "warning", "", "assumption"), node.loc, "per_branches", fields)] if fields else []
 
 
 def _fix_sums(entity: dict[str, Any], parts: str, fields: Sequence[str]) -> None:

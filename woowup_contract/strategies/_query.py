@@ -9,20 +9,20 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ..model import Contract, ExpectedViolation, Parameter
-from ._data import _BASE_DAY, _BRANCHES, _SINGLE_LINE
+from ._data import BASE_DAY, BRANCHES, SINGLE_LINE
 from ._values import InvalidQuery, StrategyError
 
 # -- query parameters -------------------------------------------------------------------------------
 
 
 def _day(days: int) -> str:
-    return (_BASE_DAY + timedelta(days=days)).isoformat()
+    return (BASE_DAY + timedelta(days=days)).isoformat()
 
 
 _DAYS = st.integers(-2500, 400).map(_day)
 
 
-class _QueryEngine:
+class QueryEngine:
     """Valid and invalid query parameters from an endpoint contract's parameter list."""
 
     def __init__(self, contract: Contract) -> None:
@@ -43,8 +43,8 @@ class _QueryEngine:
         if p.format == "date" or p.name in ("from", "to"):
             return _DAYS
         if p.name == "branch":
-            return _BRANCHES
-        return _SINGLE_LINE.filter(str.strip)
+            return BRANCHES
+        return SINGLE_LINE.filter(str.strip)
 
     def valid(self) -> SearchStrategy[dict[str, Any]]:
         required = {p.name: self._value(p) for p in self.params if p.required}

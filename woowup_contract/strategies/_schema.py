@@ -1,4 +1,4 @@
-"""The schema walk: a contract's JSON schema flattened (allOf) and compiled to a _Node tree, plus shared JSON helpers."""
+"""The schema walk: a contract's JSON schema flattened (allOf) and compiled to a Node tree, plus shared JSON helpers."""
 
 from __future__ import annotations
 
@@ -24,12 +24,14 @@ Loc = tuple[str, ...]  # a schema location: property names, "*" for array items
 
 
 @dataclass
-class _Node:
+class Node:
+    """One location of a schema, with the constraints the generator honours there."""
+
     loc: Loc
     types: tuple[str, ...] = ()
-    properties: dict[str, _Node] = field(default_factory=dict)
+    properties: dict[str, Node] = field(default_factory=dict)
     required: tuple[str, ...] = ()
-    items: _Node | None = None
+    items: Node | None = None
     pattern: str | None = None
     enum: tuple[Any, ...] | None = None
     minimum: int | float | None = None
@@ -49,12 +51,23 @@ class _Node:
                 return part
         return ""
 
-    def walk(self) -> Iterator[_Node]:
+    def walk(self) -> Iterator[Node]:
         yield self
         for child in self.properties.values():
             yield from child.walk()
         if self.items is not None:
             yield from self.items.walk()
+
+    def at(self, loc: Loc) -> Node:
+        """The node at schema location ``loc`` under this one (the location must exist)."""
+        node = self
+        for part in loc:
+            if part == "*":
+                assert node.items is not None
+                node = node.items
+            else:
+                node = node.properties[part]
+        return node
 
 
 def _merge(a: Mapping[str, Any], b: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -95,22 +108,23 @@ def _flatten(schema: Any, where: str) -> dict[str, Any]:
     return schema
 
 
-def _compile(schema: Any, loc: Loc = ()) -> _Node:
+def compile_schema(schema: Any, loc: Loc = ()) -> Node:
+    """The Node tree of ``schema``; a keyword the generator cannot honour raises StrategyError naming it."""
     where = pointer_from_parts(loc)
     s = _flatten(schema, where)
     for key in s:
         if key not in _HANDLED and key not in _ANNOTATIONS:
             raise StrategyError(f"cannot generate from keyword {key!r} at {where or '/'}")
-    node = _Node(loc)
+    node = Node(loc)
     types = s.get("type")
     if types is not None:
         node.types = (types,) if isinstance(types, str) else tuple(types)
-    node.properties = {name: _compile(sub, loc + (name,)) for name, sub in (s.get("properties") or {}).items()}
+    node.properties = {name: compile_schema(sub, loc + (name,)) for name, sub in (s.get("properties") or {}).items()}
     node.required = tuple(s.get("required", ()))
     if "items" in s:
         if not isinstance(s["items"], (Mapping, bool)):
             raise StrategyError(f"cannot generate from tuple items at {where or '/'}")
-        node.items = _compile(s["items"], loc + ("*",))
+        node.items = compile_schema(s["items"], loc + ("*",))
     node.pattern = s.get("pattern")
     if "enum" in s:
         node.enum = tuple(s["enum"])
@@ -125,11 +139,13 @@ def _compile(schema: Any, loc: Loc = ()) -> _Node:
     return node
 
 
-def _is_single_line(pattern: str | None) -> bool:
+def is_single_line(pattern: str | None) -> bool:
+    """Whether ``pattern`` only says "one line" (the official schema's ``^(.*)$``), or there is none."""
     return pattern in (None, "^(.*)$", "^.*$")
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The narrowest JSON Schema type of a parsed value (``5.0`` is an integer, a bool is not)."""
     t = type(value)
     if t is dict:
         return "object"
@@ -146,8 +162,9 @@ def _json_type(value: Any) -> str:
     return "number"
 
 
-def _allowed(types: Sequence[str], value: Any) -> bool:
-    kind = _json_type(value)
+def allowed(types: Sequence[str], value: Any) -> bool:
+    """Whether ``value`` fits a ``type`` keyword's list (an empty list allows anything)."""
+    kind = json_type(value)
     return not types or kind in types or (kind == "integer" and "number" in types)
 
 
@@ -156,9 +173,11 @@ def _allowed(types: Sequence[str], value: Any) -> bool:
 Draw = Callable[[SearchStrategy[Any]], Any]
 
 
-def _freeze(value: Any) -> str:
+def freeze(value: Any) -> str:
+    """A hashable key equal for equal JSON values of the same Python type (for uniqueness)."""
     return json.dumps(value, sort_keys=True) + type(value).__name__
 
 
-def _copy(document: Any) -> Any:
+def json_copy(document: Any) -> Any:
+    """A deep copy of a JSON document (a mutation changes the copy, never the drawn base)."""
     return json.loads(json.dumps(document))

@@ -23,15 +23,21 @@ class Mutation:
     ``pointer`` is a pointer pattern (``*`` stands for any array index) of
     where the violation is reported, ``rule`` the rule the checker reports
     (a schema keyword such as ``type``/``pattern``/``required``, or a strict
-    rule id), ``description`` what the broken payload does.
+    rule id), ``description`` what the broken payload does. Those three are
+    the entry: they alone are shown and compared.
+
+    How the generator breaks it: ``kind`` is the constraint kind (the schema
+    keyword, or ``strict-`` + the strict rule's kind), ``location`` the
+    schema location (property names, ``*`` for any item) of the value it
+    changes, ``bound`` the ``minimum``/``maximum`` a bound entry crosses.
     """
 
     pointer: str
     rule: str
     description: str
-    _kind: str = field(default="", repr=False, compare=False)
-    _loc: tuple[str, ...] = field(default=(), repr=False, compare=False)
-    _extra: Any = field(default=None, repr=False, compare=False)
+    kind: str = field(default="", repr=False, compare=False)
+    location: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    bound: int | float | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,14 @@ class InvalidPayload:
     ``violations`` holds ``(pointer, rule)`` pairs (``ExpectedViolation``),
     concrete pointers this time. ``text`` is the JSON text to send or write:
     the only place a duplicate-key violation exists (``payload`` is the
-    parsed document, where the repeated key collapses).
+    parsed document, where the repeated key collapses): ``repeated_key`` says
+    which object of ``payload`` repeats which key there, as (path, key).
     """
 
     payload: Any
     violations: tuple[ExpectedViolation, ...]
     mutation: Mutation
-    _duplicate: tuple[tuple[Any, ...], str] | None = field(default=None, repr=False, compare=False)
+    repeated_key: tuple[tuple[Any, ...], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -55,9 +62,9 @@ class InvalidPayload:
 
     def to_json(self, *, ensure_ascii: bool = False, indent: int | None = None) -> str:
         """The JSON text (a duplicate-key payload is always written compact, its repeated key included)."""
-        if self._duplicate is None:
+        if self.repeated_key is None:
             return json.dumps(self.payload, ensure_ascii=ensure_ascii, indent=indent)
-        return _dumps_with_duplicate(self.payload, *self._duplicate, ensure_ascii=ensure_ascii)
+        return _dumps_with_duplicate(self.payload, *self.repeated_key, ensure_ascii=ensure_ascii)
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "
 
 
 def _secret_name(name: str) -> bool:
-    from ..masking import SECRET_NAME
+    from ..masking import secret_name
 
-    return name.lower() in _SECRET_HEADERS or bool(SECRET_NAME.search(name))
+    return name.lower() in _SECRET_HEADERS or secret_name(name)
 
 
 def redact_header(name: str, value: str) -> str:
