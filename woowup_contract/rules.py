@@ -277,7 +277,7 @@ def _sum_equals(rule: StrictRule) -> Rule:
     list_key = rule.options["parts"]
     fields = tuple(rule.options["fields"])
 
-    getters = [(name, operator.itemgetter(name)) for name in fields]
+    getters: list[tuple[str, Callable[[Any], Any]]] = [(name, operator.itemgetter(name)) for name in fields]
 
     def check(doc: Any, ctx: Context) -> list[Finding]:
         out = []
@@ -355,7 +355,7 @@ def _unique(rule: StrictRule) -> Rule:
             return False
 
     def check(doc: Any, ctx: Context) -> list[Finding]:
-        out = []
+        out: list[Finding] = []
         for pattern in patterns:
             for parts, value in pattern.select(doc):
                 if type(value) is not list or distinct(value):
