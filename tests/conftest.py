@@ -1,4 +1,4 @@
-"""Shared fixtures: the CLI run as a real subprocess, the bundled registry, sample records.
+"""Shared fixtures: the CLI run in process or as a real subprocess, the bundled registry, sample records.
 
 The suite runs under one Hypothesis profile, ``woowup-suite``: derandomized (the same
 examples on every run and every xdist worker), no example database, and none of the
@@ -6,19 +6,26 @@ timing health checks that a loaded 2-core machine trips without anything being w
 
 ``run_cli`` follows check-jsonschema's acceptance ``run_line``: every run's
 captured output goes into the assertion message, so a failing test shows
-what the command actually printed.
+what the command actually printed. It calls the CLI's ``main`` in this process, with
+its own binary stdin, stdout and stderr, environment and working directory, so a test
+about what a command prints costs no interpreter start-up; ``run_module`` and
+``run_script`` start a real process, for what only a process shows (its encoding, its
+imports, the console script, signals).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import traceback
 from pathlib import Path
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -115,12 +122,86 @@ def run_command(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = Non
                   tuple(str(a) for a in argv))
 
 
+@contextlib.contextmanager
+def _process_state(cwd: str | os.PathLike[str] | None, env: Mapping[str, str] | None, unset: Sequence[str],
+                   streams: tuple[io.TextIOWrapper, io.TextIOWrapper, io.TextIOWrapper]) -> Iterator[None]:
+    """The working directory, environment and standard streams of one in-process run, put back after it."""
+    saved_cwd, saved_env = os.getcwd(), dict(os.environ)
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        for name in ("PYTHONBREAKPOINT", *unset):
+            os.environ.pop(name, None)
+        os.environ.update(env or {})
+        sys.stdin, sys.stdout, sys.stderr = streams
+        yield
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
+
+
+def run_in_process(args: Sequence[str | os.PathLike[str]], *, cwd: str | os.PathLike[str] | None = None,
+                   stdin: bytes | str | None = None, env: Mapping[str, str] | None = None,
+                   unset: Sequence[str] = ()) -> CliRun:
+    """``woowup_contract.cli.main(args)`` as ``python -m woowup_contract`` would run it, with
+    ``env`` added to the environment and the variables named in ``unset`` taken out of it.
+
+    The streams are what a process on pipes gets: UTF-8, not terminals, stderr with
+    ``backslashreplace``; the exit code is what the interpreter would exit with, and an
+    escaping exception is printed to stderr as a traceback with exit code 1, so the
+    suite's "no traceback" assertions hold here as they would in a process.
+    """
+    from woowup_contract.cli import main
+
+    argv = [str(a) for a in args]
+    data = stdin.encode("utf-8", "surrogatepass") if isinstance(stdin, str) else (stdin or b"")
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    streams = (io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict"),
+               io.TextIOWrapper(out_bytes, encoding="utf-8", errors="strict"),
+               io.TextIOWrapper(err_bytes, encoding="utf-8", errors="backslashreplace"))
+    with _process_state(cwd, env, unset, streams):
+        try:
+            code: object = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+        except BaseException:  # what the interpreter does with an exception nothing caught
+            traceback.print_exc(file=sys.stderr)
+            code = 1
+        for stream in streams[1:]:
+            stream.flush()
+    if code is None:
+        returncode = 0
+    elif isinstance(code, int):
+        returncode = code
+    else:  # sys.exit("message"): printed to stderr, exit code 1
+        err_bytes.write(f"{code}\n".encode())
+        returncode = 1
+    return CliRun(returncode, _decode(out_bytes.getvalue(), "stdout", argv),
+                  _decode(err_bytes.getvalue(), "stderr", argv), ("woowup-contract", *argv))
+
+
 @pytest.fixture
 def run_cli() -> RunCli:
     """``run_cli("validate", "x.json", cwd=..., stdin=..., env=...)`` → CliRun (unpacks as rc, out, err).
 
-    Runs ``python -m woowup_contract`` as a subprocess, exactly as a user would.
+    Runs the CLI's ``main`` in this process (see ``run_in_process``); ``timeout`` is
+    accepted for the callers that also run ``run_module`` and has no effect here.
     """
+
+    def run(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None,
+            stdin: bytes | str | None = None, env: Mapping[str, str] | None = None,
+            timeout: float = 120) -> CliRun:
+        return run_in_process(args, cwd=cwd, stdin=stdin, env=env)
+
+    return run
+
+
+@pytest.fixture
+def run_module() -> RunCli:
+    """Like ``run_cli`` but as ``python -m woowup_contract`` in a subprocess, exactly as a user would."""
 
     def run(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None,
             stdin: bytes | str | None = None, env: Mapping[str, str] | None = None,

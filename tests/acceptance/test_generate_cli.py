@@ -1,8 +1,10 @@
-"""``woowup-contract generate`` run as a real subprocess, the way a non-Python connector team uses it.
+"""``woowup-contract generate``, the way a non-Python connector team uses it.
 
 The fixtures it writes must be reproducible (same seed, same files) and
 honest: every invalid payload fails ``woowup-contract validate`` with exactly
 the violations its ``.expected.json`` lists, and every valid one passes.
+The commands run in process (``run_in_process``); one test pipes a real
+``generate`` process into a real ``validate`` process, as a shell would.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import CliRun, run_in_process
 from woowup_contract.sources import parse_json
 
 
-def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run([sys.executable, "-m", "woowup_contract", *args], input=stdin, capture_output=True,
-                         text=True, encoding="utf-8", timeout=300)
+def cli(*args: str, stdin: str | None = None) -> CliRun:
+    run = run_in_process(args, stdin=stdin)
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, run
     return run
 
@@ -78,14 +80,17 @@ def test_invalid_files_fail_validate_with_exactly_their_expected_violations(tmp_
 
 
 def test_jsonl_on_stdout_pipes_into_validate() -> None:
-    run = cli("generate", "-n", "30", "--seed", "3", "--profile", "strict", "--out", "-")
-    assert run.returncode == 0, run
+    command = [sys.executable, "-m", "woowup_contract"]
+    run = subprocess.run([*command, "generate", "-n", "30", "--seed", "3", "--profile", "strict", "--out", "-"],
+                         capture_output=True, text=True, encoding="utf-8", timeout=300, check=False)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run
     lines = run.stdout.splitlines()
     assert len(lines) == 30
     assert all(isinstance(json.loads(line), dict) for line in lines)
     assert run.stdout.isascii()  # safe on any terminal encoding, one payload per line
-    check = cli("validate", "--strict", "-", stdin=run.stdout)
-    assert check.returncode == 0, check
+    check = subprocess.run([*command, "validate", "--strict", "-"], input=run.stdout, capture_output=True,
+                           text=True, encoding="utf-8", timeout=300, check=False)
+    assert check.returncode == 0 and "Traceback" not in check.stderr, check
     assert "30 payloads checked against connectors.log-record (strict): 30 valid, 0 invalid" in check.stdout
 
 

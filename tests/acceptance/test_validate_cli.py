@@ -1,4 +1,6 @@
-"""``woowup-contract`` run as a real subprocess, the way a connector's CI runs it.
+"""``woowup-contract`` run the way a connector's CI runs it: its ``main`` in process with its
+own streams (``run_cli``), and as a real process where only a process shows it (the
+console script, the console's encoding, what it imports, a terminal on stderr).
 
 Every bad-input case is its own test and asserts three things: the message for
 that input, the exit code, and that the other inputs of the same run were still
@@ -583,11 +585,12 @@ def test_hostile_strings(run_cli: Any, around: tuple[Path, Path], payload_file: 
         assert out.split("\n")[-2].startswith(summary(4, 1, 3, "strict"))
 
 
-def test_a_console_that_cannot_encode_the_report(run_cli: Any, payload_file: Callable[..., Path],
+def test_a_console_that_cannot_encode_the_report(run_module: Any, payload_file: Callable[..., Path],
                                                   tmp_path: Path) -> None:
-    """cp1252 or ascii consoles: a branch named 北京 is escaped, not a UnicodeEncodeError."""
+    """cp1252 or ascii consoles: a branch named 北京 is escaped, not a UnicodeEncodeError (a process:
+    the interpreter sets the console's encoding from its environment)."""
     payload_file("cn.json", {"files": ["北京\r"], "processingtime": "x", "stats": {}})
-    run = clean(run_cli("validate", "cn.json", cwd=tmp_path, env={"PYTHONIOENCODING": "ascii"}))
+    run = clean(run_module("validate", "cn.json", cwd=tmp_path, env={"PYTHONIOENCODING": "ascii"}))
     assert run.returncode == 1, run
     assert "cn.json: /files/0: \"\\u5317\\u4eac\\r\" does not match \"^(.*)$\" [pattern]" in run.stdout
 

@@ -83,23 +83,23 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_several_jobs_print_what_one_job_prints(run_cli: Any, corpus: tuple[Path, list[str]], fmt: str) -> None:
+def test_several_jobs_print_what_one_job_prints(run_module: Any, corpus: tuple[Path, list[str]], fmt: str) -> None:
     root, inputs = corpus
     common = ("validate", *inputs, "--format", fmt, "--max-bytes", "4000")
-    one = run_cli(*common, "--jobs", "1", cwd=root)
+    one = run_module(*common, "--jobs", "1", cwd=root)
     assert one.returncode == 2, one  # missing.json is a usage error, after the report
     assert "Traceback" not in one.stderr, one
     for jobs in ("2", "3"):
-        many = run_cli(*common, "--jobs", jobs, cwd=root)
+        many = run_module(*common, "--jobs", jobs, cwd=root)
         assert many.returncode == one.returncode, many
         assert many.stdout == one.stdout, f"--jobs {jobs} differs from --jobs 1{many}"
         assert many.stderr == one.stderr, many
 
 
-def test_the_parallel_report_holds_every_kind_of_result(run_cli: Any, corpus: tuple[Path, list[str]]) -> None:
+def test_the_parallel_report_holds_every_kind_of_result(run_module: Any, corpus: tuple[Path, list[str]]) -> None:
     """The comparison above means something only if the corpus has every kind of result in it."""
     root, inputs = corpus
-    run = run_cli("validate", *inputs, "--format", "json", "--max-bytes", "4000", "--jobs", "2", cwd=root)
+    run = run_module("validate", *inputs, "--format", "json", "--max-bytes", "4000", "--jobs", "2", cwd=root)
     results = run.json()["results"]
     rules = {v["rule"] for r in results for v in r["violations"]}
     assert {"required", "type", "parse", "size", "read", "non-negative-counts", "branch-sums", "branch-name-unique",
@@ -115,7 +115,7 @@ def test_the_parallel_report_holds_every_kind_of_result(run_cli: Any, corpus: tu
     assert len(sources) == 150 + 1 + 330 + 1  # the blank line is skipped; every other line and file is there
 
 
-def test_the_envelope_form_survives_the_workers(run_cli: Any, tmp_path: Path) -> None:
+def test_the_envelope_form_survives_the_workers(run_module: Any, tmp_path: Path) -> None:
     body = {"total_customers": 1, "total_purchases": 2, "total_revenue": 3, "total_invoice_items": 4,
             "per_branches": [{"branch": "Palermo", "total_customers": 1, "total_purchases": 2, "total_revenue": 3,
                               "total_invoice_items": 4}]}
@@ -123,21 +123,21 @@ def test_the_envelope_form_survives_the_workers(run_cli: Any, tmp_path: Path) ->
         document = {"payload": body, "message": "ok", "code": "ok"} if i % 3 == 0 else body
         (tmp_path / f"s{i:03d}.json").write_text(json.dumps(document))
     common = ("validate", ".", "--contract", "apiv3.account-stats", "--format", "json")
-    one = run_cli(*common, "--jobs", "1", cwd=tmp_path)
-    many = run_cli(*common, "--jobs", "2", cwd=tmp_path)
+    one = run_module(*common, "--jobs", "1", cwd=tmp_path)
+    many = run_module(*common, "--jobs", "2", cwd=tmp_path)
     assert one.returncode == many.returncode == 0, many
     assert many.stdout == one.stdout
     forms = [r.get("envelope") for r in many.json()["results"]]
     assert forms.count("enveloped") == 67 and forms.count("bare") == 133, forms[:5]
 
 
-def test_a_large_input_is_split_across_workers_by_default(run_cli: Any, tmp_path: Path) -> None:
+def test_a_large_input_is_split_across_workers_by_default(run_module: Any, tmp_path: Path) -> None:
     """Over a few MiB, the default is several workers: the report is still the one of --jobs 1."""
     text = json.dumps(_record(1), indent=2)
     for i in range(1200):  # about 5 MiB
         (tmp_path / f"r{i:04d}.json").write_text(text if i % 97 else text.replace('"stats"', '"stat"'))
-    auto = run_cli("validate", ".", "--format", "json", cwd=tmp_path)
-    one = run_cli("validate", ".", "--format", "json", "--jobs", "1", cwd=tmp_path)
+    auto = run_module("validate", ".", "--format", "json", cwd=tmp_path)
+    one = run_module("validate", ".", "--format", "json", "--jobs", "1", cwd=tmp_path)
     assert auto.returncode == one.returncode == 1, auto
     assert auto.stdout == one.stdout
     assert auto.json()["summary"]["invalid"] == 13

@@ -324,9 +324,19 @@ def _revenue_as_text(record: dict[str, Any], text: str | None) -> dict[str, Any]
 FAST = ("--max-examples", "5", "--seed", "1")
 
 
-def run_check(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
-              stderr: Any = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
-    """``woowup-contract check ARGS`` as a real process; WOOWUP_API_KEY only when ``env`` sets it."""
+def run_check(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``woowup-contract check ARGS`` in this process, with its own streams (``run_in_process``);
+    WOOWUP_API_KEY only when ``env`` sets it."""
+    from tests.conftest import run_in_process
+
+    run = run_in_process(("check", *args), env=env, unset=("WOOWUP_API_KEY",))
+    return subprocess.CompletedProcess(list(run.args), run.returncode, run.stdout, run.stderr)
+
+
+def run_check_process(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
+                      stderr: Any = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """``woowup-contract check ARGS`` as a real process (its stderr a terminal, say);
+    WOOWUP_API_KEY only when ``env`` sets it."""
     environment = {k: v for k, v in os.environ.items() if k != "WOOWUP_API_KEY"}
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "woowup_contract", "check", *args],

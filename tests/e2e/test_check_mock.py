@@ -7,13 +7,15 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from check_fake_api import FAST, run_check, shown
+from check_fake_api import FAST, run_check, run_check_process, shown
 
 from woowup_contract.endpoints import CHECKS
 
 
 def test_check_passes_against_the_embedded_mock_in_text() -> None:
-    proc = run_check(*FAST)
+    # a real process, as the Quick start runs it: its exit code and what it writes to each stream
+    proc = run_check_process(*FAST)
+    assert proc.stderr == "", shown(proc)
     assert proc.returncode == 0, shown(proc)
     assert "(embedded mock, writes allowed)" in proc.stdout, shown(proc)
     for operation in ("GET /v1/logs", "GET /apiv3/stats", "POST /v1/log"):
@@ -53,7 +55,8 @@ def test_check_on_the_embedded_mock_in_junit() -> None:
 
 
 def test_the_same_seed_sends_the_same_requests() -> None:
+    # one run here and one in a process of its own: a different hash seed, the same requests
     first = json.loads(run_check(*FAST, "--format", "json").stdout)
-    second = json.loads(run_check(*FAST, "--format", "json").stdout)
+    second = json.loads(run_check_process(*FAST, "--format", "json").stdout)
     assert first["requests"] == second["requests"]
     assert first["checks"] == second["checks"]

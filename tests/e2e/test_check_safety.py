@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from check_fake_api import FAST, FakeApi, run_check, shown
+from check_fake_api import FAST, FakeApi, run_check, run_check_process, shown
 
 LIVE = ("--rate-limit", "none", *FAST)
 KEY = "wk-live-SECRET-5f1d2c3b4a9e"
@@ -106,7 +106,8 @@ def test_progress_on_a_terminal_names_operation_and_check_and_masks_the_key() ->
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     with FakeApi(api_key=KEY, defects={"echo-key", "wrong-types"}) as api:
-        proc = run_check("--base-url", api.base_url, "--api-key", KEY, *LIVE, stderr=terminal)
+        # a real process: its stderr is the terminal
+        proc = run_check_process("--base-url", api.base_url, "--api-key", KEY, *LIVE, stderr=terminal)
     os.close(terminal)
     reader.join(10)
     os.close(controller)

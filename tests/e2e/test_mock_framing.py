@@ -338,7 +338,7 @@ def test_idle_connections_wait_without_holding_a_worker() -> None:
                                    "Origin: http://evil.example"])
 def test_admin_paths_refuse_a_foreign_host_or_origin(mock: MockProcess, extra: str) -> None:
     lines = [f"Host: 127.0.0.1:{mock.port}"] if extra.startswith("Origin") else []
-    data = (f"POST /_mock/reset HTTP/1.1\r\n" + "".join(f + "\r\n" for f in [*lines, extra])
+    data = ("POST /_mock/reset HTTP/1.1\r\n" + "".join(f + "\r\n" for f in [*lines, extra])
             + "Content-Length: 0\r\nConnection: close\r\n\r\n").encode()
     answer = exchange(mock.port, data)
     assert statuses(answer) == [403], answer[:300]  # and bob's record is still there (nothing_lost)

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import run_in_process
 from woowup_contract.loader import load_registry
 from woowup_contract.mock.server import MockServer
 from woowup_contract.openapi import build_openapi
@@ -29,8 +30,8 @@ OPERATIONS = {("POST", "/v1/log"), ("GET", "/v1/logs"), ("GET", "/apiv3/stats")}
 def _export(tmp_path: Path) -> Path:
     """The document as a user gets it: the CLI's own output file, not a Python object."""
     spec = tmp_path / "openapi.json"
-    subprocess.run([sys.executable, "-m", "woowup_contract", "contracts", "openapi", "--output", str(spec)],
-                   check=True, capture_output=True, timeout=60)
+    run = run_in_process(["contracts", "openapi", "--output", str(spec)])
+    assert run.returncode == 0, run
     return spec
 
 

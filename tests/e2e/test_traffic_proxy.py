@@ -288,3 +288,24 @@ def test_hostile_requests_get_clear_answers_and_clean_log_lines(proxy: ProxyServ
         assert "\n" not in line and "\x1b" not in line
     assert any("forged" in line for line in proxy.lines)  # type: ignore[attr-defined]
     proxy.check_errors()
+
+
+@pytest.mark.parametrize("framing", [
+    pytest.param(b"Transfer-Encoding: chunked\r\n\r\n-1\r\n", id="chunk-size-minus-one"),
+    pytest.param(b"Transfer-Encoding: chunked\r\n\r\n+3\r\nabc\r\n0\r\n\r\n", id="chunk-size-plus"),
+    pytest.param(b"Transfer-Encoding: \x0bchunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", id="control-in-header"),
+])
+def test_the_proxy_refuses_the_framing_the_mock_refuses_and_forwards_nothing(
+        proxy: ProxyServer, mock: MockServer, framing: bytes) -> None:
+    """The proxy is served by the mock's strict HTTP layer: a body framed two ways never reaches the upstream."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(proxy.base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as raw:
+        raw.sendall(b"POST /v1/log HTTP/1.1\r\nHost: " + parts.netloc.encode() + b"\r\nAuthorization: Bearer "
+                    + KEY.encode() + b"\r\nContent-Type: application/json\r\n" + framing)
+        answer = raw.recv(400)
+    assert answer.startswith(b"HTTP/1.1 400"), answer
+    assert mock.journal() == []
+    assert [v.rule for v in proxy.violations("request")] in ([], ["body"])  # a head refused outright, or a body

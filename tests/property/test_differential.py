@@ -1,6 +1,6 @@
 """The official profile's verdict equals jsonschema's Draft7Validator on the published schema.
 
-Thousands of payloads per run: generated valid ones, labelled invalid ones,
+Hundreds of payloads of each kind per run: generated valid ones, labelled invalid ones,
 valid ones mangled at random (any JSON value anywhere, keys dropped or added),
 and arbitrary JSON documents. For each, the checker's errors as a set of
 (pointer, keyword) must equal the reference validator's ``iter_errors``
@@ -37,6 +37,10 @@ PUBLISHED = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "published" / "log-record.schema.json").read_text("utf-8"))
 OFFICIAL = Checker(load_registry(), profile="official")
 CI = settings(deadline=None)  # timing varies on a shared 2-core machine; the counts are what CI needs
+# The counts: divergences planted in the checker's answers (a final "\n" or a U+2028 passing
+# ``pattern``, 1.0 or 2**63 refused as an integer, a required property's pointer at its parent,
+# only the first error kept) were each caught within 74 generated, 461 labelled, 288 mangled and
+# 122 arbitrary examples on Hypothesis 6.108 and 6.170; each test runs two to four times that.
 
 
 def _ecma_search() -> Callable[[str, str], bool]:
@@ -180,7 +184,7 @@ def mangled(draw: Any) -> Any:
     return document
 
 
-@settings(CI, max_examples=1000)
+@settings(CI, max_examples=300)
 @given(payloads())
 def test_generated_records_get_the_reference_verdict(record: Any) -> None:
     valid, _ = assert_same_verdict(record)
@@ -194,13 +198,13 @@ def test_labelled_invalid_records_get_the_reference_verdict(bad: InvalidPayload)
     assert not valid
 
 
-@settings(CI, max_examples=2000)
+@settings(CI, max_examples=700)
 @given(mangled())
 def test_mangled_records_get_the_reference_verdict(document: Any) -> None:
     assert_same_verdict(document)
 
 
-@settings(CI, max_examples=500)
+@settings(CI, max_examples=300)
 @given(json_values)
 def test_arbitrary_json_gets_the_reference_verdict(document: Any) -> None:
     assert_same_verdict(document)

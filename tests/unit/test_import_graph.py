@@ -105,7 +105,7 @@ def test_no_cycle_inside_a_package_even_through_imports_in_functions(package: st
     assert cycle is None, "import cycle: " + " -> ".join(cycle or ())
 
 
-@pytest.mark.parametrize("package", ["woowup_contract.strategies"])
+@pytest.mark.parametrize("package", ["woowup_contract"])
 def test_privacy_is_marked_once_at_the_module(package: str) -> None:
     """Private modules hold plain names: no ``_name`` is imported from a sibling module."""
     crossing = []
@@ -128,3 +128,20 @@ def test_the_strategies_package_only_re_exports() -> None:
     assigned = [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
                 if isinstance(t, ast.Name)]
     assert assigned == ["__all__"]
+
+
+def test_only_main_imports_the_command_line() -> None:
+    """cli.py only parses and dispatches: the sub-commands share ``cli_common``, never the CLI."""
+    importers = sorted(m for m, names in import_graph(lazy=True).items() if "woowup_contract.cli" in names)
+    assert importers == ["woowup_contract.__main__"]
+
+
+def test_every_module_is_on_the_architecture_map() -> None:
+    """ARCHITECTURE.md names every module of the package, and no module that is gone."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([\w/]+\.py)` \|", text, flags=re.M))
+    on_disk = {str(path.relative_to(ROOT)) for path, _ in MODULES.values()}
+    assert on_disk - listed == set(), "not on the map"
+    assert listed - on_disk == set(), "on the map but gone"

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 import yaml
 
+from tests.conftest import run_in_process
 from woowup_contract.checker import Checker
 from woowup_contract.loader import Registry, load_registry
 
@@ -118,7 +117,7 @@ SAMPLE = [("suite.ref.14", 0), ("suite.ref.14", 1), ("suite.ref.20", 0), ("suite
 
 
 def test_a_sample_through_the_cli(suite_dir: Path, tmp_path: Path) -> None:
-    """``validate --contracts-dir`` as a connector's CI runs it: one process per contract in the sample."""
+    """``validate --contracts-dir`` as a connector's CI runs it: one run per contract in the sample."""
     for contract_id, index in SAMPLE:
         case = GROUPS[contract_id]["tests"][index]
         payload = tmp_path / f"{contract_id}.{index}.json"
@@ -127,9 +126,8 @@ def test_a_sample_through_the_cli(suite_dir: Path, tmp_path: Path) -> None:
     for contract_id, index in SAMPLE:
         by_contract.setdefault(contract_id, []).append((index, tmp_path / f"{contract_id}.{index}.json"))
     for contract_id, items in by_contract.items():
-        proc = subprocess.run([sys.executable, "-m", "woowup_contract", "validate", "--contracts-dir", str(suite_dir),
-                               "--contract", contract_id, "--format", "json", *(str(p) for _, p in items)],
-                              capture_output=True, text=True, check=False)
+        proc = run_in_process(["validate", "--contracts-dir", str(suite_dir), "--contract", contract_id,
+                               "--format", "json", *(str(p) for _, p in items)])
         assert proc.returncode in (0, 1), proc.stderr
         report = json.loads(proc.stdout)
         verdicts = {r["source"]: r["valid"] for r in report["results"]}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +10,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from tests.conftest import CliRun, run_in_process
 from woowup_contract import load_registry
 from woowup_contract.ecma import ECMA_DOT
 from woowup_contract.ecma import for_engine as ecma_explicit_pattern
@@ -253,9 +252,8 @@ def test_draft07_keywords_are_translated_to_the_openapi_31_dialect() -> None:
     assert out["enum_like"]["enum"] == [{"$schema": "kept, it is data"}]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "woowup_contract", "contracts", "openapi", *args],
-                          capture_output=True, text=True, timeout=60)
+def _cli(*args: str) -> CliRun:
+    return run_in_process(["contracts", "openapi", *args])
 
 
 def test_the_cli_writes_json_by_default_and_yaml_by_suffix_or_option(tmp_path: Path,

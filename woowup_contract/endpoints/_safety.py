@@ -1,4 +1,4 @@
-"""Live safety: key masking, rate-limit parsing, the paced HTTP session, curl reproductions."""
+"""Live safety: the paced HTTP session, Retry-After, connection errors, curl reproductions."""
 
 from __future__ import annotations
 

@@ -466,9 +466,9 @@ class MockHTTPServer(cheroot_wsgi.Server):
 
     def __init__(self, host: str, port: int, app: WSGIApp, *, threads: int = THREADS,
                  head_timeout: float = HEAD_TIMEOUT, timeout: float = TIMEOUT,
-                 max_connections: int | None = None,
+                 max_connections: int | None = None, name: str = "woowup-contract-mock",
                  on_error: Callable[[BaseException], None] | None = None) -> None:
-        super().__init__((host, port), app, numthreads=threads, server_name="woowup-contract-mock",
+        super().__init__((host, port), app, numthreads=threads, server_name=name,
                          request_queue_size=BACKLOG,
                          # cheroot's stub says int; both go to socket.settimeout(), which takes a float
                          timeout=timeout, shutdown_timeout=SHUTDOWN_TIMEOUT)  # type: ignore[arg-type]

@@ -239,7 +239,11 @@ class ProxyApp:
         base = self.apiv3_upstream if path.startswith("/apiv3/") else self.upstream
         url = base + path + (f"?{query}" if query else "")
         exchange = Exchange(seq, method, url, headers, started=started_wall)
-        body = self._read_body(environ)
+        try:
+            body = self._read_body(environ)
+        except OSError as exc:  # a broken chunked coding (the HTTP layer's words), or the client went away
+            return self._refuse(exchange, start_response, 400, f"the body could not be read: {exc}; "
+                                                               "the proxy refused it")
         request: list[Violation] | None = None
         if body is None:
             exchange.answered_by_proxy, exchange.status = True, 413
@@ -344,6 +348,15 @@ class ProxyApp:
         except (HTTPError, OSError) as exc:
             response.close()
             return None, "", [], b"", f"the answer broke off: {connection_reason(exc)}"
+
+    def _refuse(self, exchange: Exchange, start_response: Callable[..., Any], status: int,
+                message: str) -> Iterable[bytes]:
+        """Answer a request the proxy cannot forward, and close: what was sent cannot be framed."""
+        exchange.answered_by_proxy, exchange.status = True, status
+        request = [Violation("", "body", "error", message)]
+        answer = self._own_answer(start_response, status, message, headers=[("Connection", "close")])
+        self._finish(exchange, request)
+        return answer
 
     def _own_answer(self, start_response: Callable[..., Any], status: int, message: str, payload: Any = None,
                     headers: Iterable[tuple[str, str]] = ()) -> list[bytes]:

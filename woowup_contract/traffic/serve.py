@@ -1,7 +1,8 @@
-"""A WSGI app served by cheroot in a background thread: bind, serve, stop. Nothing else.
+"""A WSGI app served in a background thread: bind, serve, stop. Nothing else.
 
-Kept apart so any server of the package (the proxy, and whatever else wants a
-well-kept server in a thread) starts and stops the same way.
+The server is the mock's (cheroot with strict framing, a deadline for request heads and
+heads gathered without a worker), so the proxy refuses what the mock refuses and a
+slow client holds no thread of it either.
 """
 
 from __future__ import annotations
@@ -11,20 +12,18 @@ from typing import Any, Callable
 
 READY_TIMEOUT = 10.0
 STOP_POLL = 0.05
-MAX_HEADER_BYTES = 64 * 1024
 
 
 class ThreadedServer:
-    """``cheroot.wsgi.Server`` on ``host:port`` (0: a free port) in a daemon thread."""
+    """The mock's HTTP server on ``host:port`` (0: a free port) in a daemon thread."""
 
     def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0, *,
                  threads: int = 8, name: str = "woowup-contract") -> None:
-        from cheroot import wsgi
+        from ..mock.http import MockHTTPServer
 
-        self.server = wsgi.Server((host, port), app, numthreads=threads, server_name=name)
-        # the selector loop wakes this often to see a stop: 0.5 s (cheroot's default) is the wait in stop()
+        self.server = MockHTTPServer(host, port, app, threads=threads, name=name)
+        # the selector loop wakes this often to see a stop: the wait in stop()
         self.server.expiration_interval = STOP_POLL
-        self.server.max_request_header_size = MAX_HEADER_BYTES  # cheroot's default is no limit at all
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
