@@ -26,7 +26,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import io
-import json
 import logging
 import re
 import socket
@@ -40,7 +39,7 @@ from cheroot import makefile as cheroot_makefile
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 
-from ..wire import error_code
+from ..wire import envelope, error_code
 
 try:
     import resource
@@ -284,7 +283,7 @@ class StrictRequest(cheroot_server.HTTPRequest):
         elif status.startswith("413"):
             msg = f"the body is over the server's limit of {self.server.max_request_body_size} bytes"
         text = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg or status[4:])
-        body = json.dumps({"payload": [], "message": text, "code": error_code(int(status[:3]))}).encode("ascii")
+        body = envelope([], text, error_code(int(status[:3])))
         head = (f"{self.server.protocol} {status}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("latin-1")
         self.close_connection = True
