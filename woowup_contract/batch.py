@@ -98,9 +98,13 @@ def _size(path: str | None) -> int:
 
 
 def _jobs_for(size: int) -> int:
-    """Several workers only when the input is big enough to pay for starting them."""
+    """Several workers only when the input is big enough to pay for starting them, and
+    only from a process with one thread: forking a process whose other threads may hold a
+    lock can deadlock the child (a program that embeds the CLI checks serially instead)."""
+    import threading
+
     cpus = os.cpu_count() or 1
-    if size < _PARALLEL_FROM_BYTES or cpus < 2 or not _can_fork():
+    if size < _PARALLEL_FROM_BYTES or cpus < 2 or threading.active_count() > 1 or not _can_fork():
         return 1
     return min(cpus, 8)
 

@@ -141,3 +141,20 @@ def test_a_large_input_is_split_across_workers_by_default(run_module: Any, tmp_p
     assert auto.returncode == one.returncode == 1, auto
     assert auto.stdout == one.stdout
     assert auto.json()["summary"]["invalid"] == 13
+
+
+def test_a_process_with_other_threads_checks_serially_by_default() -> None:
+    """Forking a process whose other threads may hold a lock can deadlock the child, so a
+    program that embeds the CLI (a test run, a server) gets one worker unless it asks."""
+    import threading
+
+    from woowup_contract import batch
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert batch._jobs_for(64 * 1024 * 1024) == 1
+    finally:
+        release.set()
+        other.join()
