@@ -455,6 +455,10 @@ class StrictConnection(cheroot_server.HTTPConnection):
         if self._counted:
             self._counted = False
             self.server.count_connection(-1)
+        try:  # what a client that went away left unsent is dropped now, not by a flush at garbage collection
+            self.wfile.close()
+        except OSError:
+            pass
         super().close()
 
 
