@@ -59,7 +59,8 @@ def test_every_xdist_worker_uses_the_seed_the_header_shows(pytester: pytest.Pyte
     pytester.makeconftest(SEED_PROBE)
     pytester.makepyfile("def test_a():\n    pass\n\n\ndef test_b():\n    pass\n")
     # the endpoint items are deselected: this run is about the seed, not the checks
-    result = pytester.runpytest_subprocess(*LEAN, "-n", "2", "--dist", "loadgroup", "--woowup-endpoints",
+    # the controller runs in-process; the two workers it forks are the processes at stake
+    result = pytester.runpytest_inprocess(*LEAN, "-n", "2", "--dist", "loadgroup", "--woowup-endpoints",
                                            "-m", "not woowup_endpoints")
     result.assert_outcomes(passed=2, deselected=result.parseoutcomes().get("deselected", 0))
     match = re.search(r"woowup-endpoints: the embedded mock \(writes allowed\), seed (\d+)", result.stdout.str())
