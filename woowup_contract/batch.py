@@ -154,17 +154,7 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
     ``colour`` paints it (the CLI decides: a terminal, no ``NO_COLOR``)."""
     unmatched: list[str] = []
     walk = iter_inputs(inputs, unmatched)
-    # the files are walked as they are checked (100,000 paths are not held), but the first
-    # few are looked at now: is there any input at all, and is it big enough for workers?
-    head: list[str | None] = []
-    size = 0
-    for path in walk:
-        head.append(path)
-        if jobs != 0:
-            break
-        size += _size(path)
-        if size >= _PARALLEL_FROM_BYTES:
-            break
+    head, size = _look_ahead(walk, jobs)
     if not head and unmatched:
         raise UsageError("no input matched: " + ", ".join(unmatched))
     files = itertools.chain(head, walk)
@@ -196,6 +186,27 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
         progress.close()
     reporter.finish()
     stream.flush()
+    return _exit_code(unmatched, unreadable, report.summary.invalid)
+
+
+def _look_ahead(walk: Iterator[str | None], jobs: int) -> tuple[list[str | None], int]:
+    """The first paths and their bytes: the files are walked as they are checked (100,000 paths
+    are not held), but the first few are looked at now: is there any input at all, and (when
+    ``jobs`` is left to us) is it big enough for workers?"""
+    head: list[str | None] = []
+    size = 0
+    for path in walk:
+        head.append(path)
+        if jobs != 0:
+            break
+        size += _size(path)
+        if size >= _PARALLEL_FROM_BYTES:
+            break
+    return head, size
+
+
+def _exit_code(unmatched: list[str], unreadable: int, invalid: int) -> int:
+    """Usage for an input that matched nothing or could not be read, else failed for any invalid payload."""
     if unmatched:
         import sys
 
@@ -203,4 +214,4 @@ def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str =
         return EXIT_USAGE
     if unreadable:
         return EXIT_USAGE
-    return EXIT_OK if report.summary.invalid == 0 else EXIT_FAILED
+    return EXIT_OK if invalid == 0 else EXIT_FAILED

@@ -124,28 +124,11 @@ class Checker:
         out: list[Violation] = []
         findings: dict[int, list[tuple[Parts, str]]] = {}
         if not self.schema.is_valid(document):
-            if not self._overlaid:
-                out.extend(self._from_schema_error(e, document, prefix) for e in self.schema.errors(document))
-            else:
-                for error, raw in self.schema.errors_with_paths(document):
-                    path = raw.schema_path
-                    if len(path) > 3 and path[1] == 1:  # leaf allOf/k of group path[3]: [..., k, keyword]
-                        index = self._groups[path[3]][path[-2]]
-                        says = self._rules[index].rule.says
-                        findings.setdefault(index, []).append(
-                            (error.parts, error.message if says is None else says(raw.instance)))
-                    else:
-                        out.append(self._from_schema_error(error, document, prefix))
+            self._schema_findings(document, prefix, out, findings)
         if not self._rules:
             return out, form
         if self._checks:
-            ctx = Context(duplicates if type(duplicates) is list else list(duplicates))
-            for index, strict in self._checks:
-                check = strict.rule.check
-                assert check is not None
-                for base, sub in (((), document),) if not strict.prefix.segments else strict.prefix.select(document):
-                    for parts, detail in check(sub, ctx):
-                        findings.setdefault(index, []).append((base + parts, detail))
+            self._check_findings(document, duplicates, findings)
         for index in sorted(findings):
             strict = self._rules[index]
             for parts, detail in findings[index]:
@@ -154,6 +137,34 @@ class Checker:
         return out, form
 
     # -- helpers ---------------------------------------------------------------------
+
+    def _check_findings(self, document: Any, duplicates: Iterable[tuple[dict[str, Any], list[str]]],
+                        findings: dict[int, list[tuple[Parts, str]]]) -> None:
+        """Run the rules JSON Schema cannot say, each at every place its prefix selects."""
+        ctx = Context(duplicates if type(duplicates) is list else list(duplicates))
+        for index, strict in self._checks:
+            check = strict.rule.check
+            assert check is not None
+            for base, sub in (((), document),) if not strict.prefix.segments else strict.prefix.select(document):
+                for parts, detail in check(sub, ctx):
+                    findings.setdefault(index, []).append((base + parts, detail))
+
+    def _schema_findings(self, document: Any, prefix: Parts, out: list[Violation],
+                         findings: dict[int, list[tuple[Parts, str]]]) -> None:
+        """Sort an invalid document's schema errors: an overlaid rule's go to ``findings`` under
+        that rule (reported with its id), the contract schema's own straight to ``out``."""
+        if not self._overlaid:
+            out.extend(self._from_schema_error(e, document, prefix) for e in self.schema.errors(document))
+            return
+        for error, raw in self.schema.errors_with_paths(document):
+            path = raw.schema_path
+            if len(path) > 3 and path[1] == 1:  # leaf allOf/k of group path[3]: [..., k, keyword]
+                index = self._groups[path[3]][path[-2]]
+                says = self._rules[index].rule.says
+                findings.setdefault(index, []).append(
+                    (error.parts, error.message if says is None else says(raw.instance)))
+            else:
+                out.append(self._from_schema_error(error, document, prefix))
 
     def _from_schema_error(self, error: SchemaError, document: Any, prefix: Parts) -> Violation:
         return Violation(pointer_from_parts(prefix + error.parts), error.keyword, "error", error.message,

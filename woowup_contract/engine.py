@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator
 import jsonschema_rs
 
 from .ecma import translate_patterns
-from .pointers import Parts, pointer_from_parts
+from .pointers import Parts, escape_key, pointer_from_parts
 
 # fancy-regex gives up after this many backtracking steps (a few milliseconds): ``^(a+)+$``
 # against a long near-miss answers at once instead of freezing a run or the mock.
@@ -235,7 +235,7 @@ def refs_in(document: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
             ref = value.get("$ref")
             if isinstance(ref, str):
                 yield here + "/$ref", ref
-            stack.extend(reversed([(f"{here}/{k.replace('~', '~0').replace('/', '~1')}", v)
+            stack.extend(reversed([(f"{here}/{escape_key(k)}", v)
                                    for k, v in value.items() if k not in ("enum", "const")]))
         elif isinstance(value, list):
             stack.extend(reversed([(f"{here}/{i}", v) for i, v in enumerate(value)]))
@@ -290,13 +290,13 @@ def subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, 
         yield here, node
         found: list[tuple[str, Any]] = []
         for key, value in node.items():
-            escaped = key.replace("~", "~0").replace("/", "~1")
+            escaped = escape_key(key)
             if key in _MANY and isinstance(value, list):
                 found.extend((f"{here}/{escaped}/{i}", v) for i, v in enumerate(value))
             elif key in _ONE:
                 found.append((f"{here}/{escaped}", value))
             elif key in _BY_NAME and isinstance(value, dict):
-                found.extend((f"{here}/{escaped}/{n.replace('~', '~0').replace('/', '~1')}", v)
+                found.extend((f"{here}/{escaped}/{escape_key(n)}", v)
                              for n, v in value.items())
         stack.extend(reversed(found))
 
@@ -308,7 +308,7 @@ def schema_notes(schema: Any) -> list[tuple[str, str]]:
     notes = []
     for pointer, node in subschemas(schema):
         for key in node:
-            escaped = key.replace("~", "~0").replace("/", "~1")
+            escaped = escape_key(key)
             if key not in DRAFT7_KEYWORDS:
                 notes.append((f"{pointer}/{escaped}", f"{key!r} is not a draft-07 keyword: it is ignored, it checks "
                                                       "nothing"))

@@ -72,7 +72,7 @@ class PointerPattern:
             (part, re.compile(fnmatch.translate(part)) if any(c in part for c in "*?[") else None)
             for part in parts_from_pointer(pattern)]
 
-    def select(self, document: Any) -> list[tuple[Parts, Any]]:
+    def select(self, document: Any) -> list[tuple[Parts, Any]]:  # noqa: C901 - runs per value per payload: a helper per step would add a call for each
         """Every (parts, value) in ``document`` that the pattern matches, in document order
         (one level at a time: each step keeps the order of the one before)."""
         found: list[tuple[Parts, Any]] = [((), document)]
@@ -238,43 +238,51 @@ def _int64(rule: StrictRule) -> Rule:
     return Rule(check=check)
 
 
+def _whole_numbers(values: list[Any]) -> bool:
+    """Whether parts that did not add up are all ints or whole floats (anything else, a bool
+    or 2.5, is the schema's to report): looked at only once a sum is off."""
+    kinds = set(map(type, values))
+    if not kinds <= {int, float}:
+        return False
+    return float not in kinds or all(type(v) is int or v.is_integer() for v in values)
+
+
+def _mismatches(entity: Any, list_key: str, getters: list[tuple[str, Callable[[Any], Any]]]
+                ) -> Iterator[tuple[str, Any, Any]]:
+    """(field, what the parts add up to, the total) where they differ; figures of the wrong
+    type are the schema's to report, so an entity or field with one is not summed."""
+    if type(entity) is not dict:
+        return
+    items = entity.get(list_key)
+    if type(items) is not list or not items or set(map(type, items)) != {dict}:
+        return
+    for name, get in getters:
+        total = entity.get(name)
+        if type(total) is not int and not (type(total) is float and total.is_integer()):
+            continue
+        try:
+            added = sum(map(get, items))
+        except (KeyError, TypeError):  # a missing figure, a string: not numbers
+            continue
+        if added == total:
+            continue
+        if not _whole_numbers([i[name] for i in items]):
+            continue
+        yield name, added, total
+
+
 @kind("sum-equals")
 def _sum_equals(rule: StrictRule) -> Rule:
     each = PointerPattern(rule.options["each"])
     list_key = rule.options["parts"]
     fields = tuple(rule.options["fields"])
 
-    getters = [(name, operator.itemgetter(name)) for name in fields]
-
-    def mismatches(entity: Any) -> Iterator[tuple[str, Any, Any]]:
-        """(field, what the parts add up to, the total) where they differ; figures of the wrong
-        type are the schema's to report, so an entity or field with one is not summed."""
-        if type(entity) is not dict:
-            return
-        items = entity.get(list_key)
-        if type(items) is not list or not items or set(map(type, items)) != {dict}:
-            return
-        for name, get in getters:
-            total = entity.get(name)
-            if type(total) is not int and not (type(total) is float and total.is_integer()):
-                continue
-            try:
-                added = sum(map(get, items))
-            except (KeyError, TypeError):  # a missing figure, a string: not numbers
-                continue
-            if added == total:
-                continue
-            parts_values = [i[name] for i in items]
-            kinds = set(map(type, parts_values))
-            if not kinds <= {int, float} or (float in kinds and not all(type(v) is int or v.is_integer()
-                                                                       for v in parts_values)):
-                continue
-            yield name, added, total
+    getters: list[tuple[str, Callable[[Any], Any]]] = [(name, operator.itemgetter(name)) for name in fields]
 
     def check(doc: Any, ctx: Context) -> list[Finding]:
         out = []
         for parts, entity in each.select(doc):
-            for name, added, total in mismatches(entity):
+            for name, added, total in _mismatches(entity, list_key, getters):
                 out.append((parts + (name,), f"{list_key} add up to {added:g} for {name}, but {name} is {total:g}"
                             if isinstance(added, float) or isinstance(total, float) else
                             f"{list_key} add up to {added} for {name}, but {name} is {total}"))
@@ -311,6 +319,25 @@ def _min_items(rule: StrictRule) -> Rule:
     return Rule(_at(rule), overlay={"minItems": rule.options["min"]})
 
 
+def _repeats(items: list[Any], key: str | None, parts: Parts) -> Iterator[Finding]:
+    """Each string name (an item's ``key``, or the item itself) seen earlier in ``items``: only
+    walked for a list whose names are not all distinct."""
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if key is not None:
+            if type(item) is not dict or type(item.get(key)) is not str:
+                continue
+            name, where = item[key], parts + (i, key)
+        elif type(item) is str:
+            name, where = item, parts + (i,)
+        else:
+            continue
+        if name in seen:
+            yield where, f"{name!r} already appears at index {seen[name]}"
+        else:
+            seen[name] = i
+
+
 @kind("unique")
 def _unique(rule: StrictRule) -> Rule:
     # Python, not uniqueItems: the finding points at each repeated item, not at the whole list
@@ -328,25 +355,12 @@ def _unique(rule: StrictRule) -> Rule:
             return False
 
     def check(doc: Any, ctx: Context) -> list[Finding]:
-        out = []
+        out: list[Finding] = []
         for pattern in patterns:
             for parts, value in pattern.select(doc):
                 if type(value) is not list or distinct(value):
                     continue
-                seen: dict[str, int] = {}
-                for i, item in enumerate(value):
-                    if key is not None:
-                        if type(item) is not dict or type(item.get(key)) is not str:
-                            continue
-                        name, where = item[key], parts + (i, key)
-                    elif type(item) is str:
-                        name, where = item, parts + (i,)
-                    else:
-                        continue
-                    if name in seen:
-                        out.append((where, f"{name!r} already appears at index {seen[name]}"))
-                    else:
-                        seen[name] = i
+                out.extend(_repeats(value, key, parts))
         return out
 
     return Rule(_at(rule), check=check)

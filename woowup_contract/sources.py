@@ -102,6 +102,23 @@ def _quick_parse(data: bytes) -> Any:
     return document
 
 
+def _decode_failure(text: str, exc: json.JSONDecodeError) -> ParseFailure:
+    """The failure to report for a decode error: a trailing comma named as one, at the comma
+    on every Python, and a hint when the text looks like JSONL."""
+    message, line, column = exc.msg, exc.lineno, exc.colno
+    if message.startswith("Illegal trailing comma"):  # Python 3.13+: at the comma; older: at the bracket
+        from .positions import line_column
+
+        line, column = line_column(text, _after_blanks(text, exc.pos + 1))
+        message = TRAILING_COMMA
+    elif message.startswith(("Expecting property name", "Expecting value")) and _trailing_comma(text, exc.pos):
+        message = TRAILING_COMMA
+    hint = None
+    if message == "Extra data" and "\n" in text[:exc.pos]:
+        hint = "this looks like JSONL, one payload per line: name the file .jsonl or .ndjson"
+    return ParseFailure(f"invalid JSON: {message}", line, column, hint)
+
+
 def _parse_tracking_duplicates(text: str) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]]:
     duplicates: list[tuple[dict[str, Any], list[str]]] = []
 
@@ -120,18 +137,7 @@ def _parse_tracking_duplicates(text: str) -> tuple[Any, list[tuple[dict[str, Any
     try:
         document = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        message, line, column = exc.msg, exc.lineno, exc.colno
-        if message.startswith("Illegal trailing comma"):  # Python 3.13+: at the comma; older: at the bracket
-            from .positions import line_column
-
-            line, column = line_column(text, _after_blanks(text, exc.pos + 1))
-            message = TRAILING_COMMA
-        elif message.startswith(("Expecting property name", "Expecting value")) and _trailing_comma(text, exc.pos):
-            message = TRAILING_COMMA
-        hint = None
-        if message == "Extra data" and "\n" in text[:exc.pos]:
-            hint = "this looks like JSONL, one payload per line: name the file .jsonl or .ndjson"
-        raise ParseFailure(f"invalid JSON: {message}", line, column, hint) from None
+        raise _decode_failure(text, exc) from None
     except ValueError as exc:  # NaN / Infinity
         line, column = _constant_position(text)
         raise ParseFailure(f"invalid JSON: {exc} (NaN and Infinity are not JSON numbers)", line, column) from None
@@ -267,6 +273,15 @@ def is_lines(path: str) -> bool:
     return path.lower().endswith(LINE_SUFFIXES)
 
 
+def _open_failure(exc: OSError) -> str:
+    """Why a path could not be opened, in the report's words."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):  # where directories cannot be opened at all
+        return "is a directory"
+    return f"cannot read: {exc.strerror or exc}"
+
+
 def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload]:
     """The payloads of one file: one for JSON, one per non-blank line for JSONL/NDJSON.
 
@@ -277,14 +292,8 @@ def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Payload
         return
     try:
         fd = os.open(path, _READ_FLAGS)
-    except FileNotFoundError:
-        yield _unreadable(path, "no such file")
-        return
-    except IsADirectoryError:  # where directories cannot be opened at all
-        yield _unreadable(path, "is a directory")
-        return
     except OSError as exc:
-        yield _unreadable(path, f"cannot read: {exc.strerror or exc}")
+        yield _unreadable(path, _open_failure(exc))
         return
     try:
         info = os.fstat(fd)

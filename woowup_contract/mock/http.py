@@ -26,7 +26,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import io
-import json
 import logging
 import re
 import socket
@@ -40,7 +39,7 @@ from cheroot import makefile as cheroot_makefile
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 
-from ..wire import error_code
+from ..wire import envelope, error_code
 
 try:
     import resource
@@ -71,6 +70,29 @@ _PIECE = 64 * 1024
 _COMMA_SEPARATED: list[bytes] = cheroot_server.comma_separated_headers  # type: ignore[attr-defined]
 
 
+def _header_field(line: bytes) -> tuple[bytes, bytes]:
+    """One header line's name and value, refusing a folded line, a malformed name or control
+    characters in the value."""
+    if line[:1] in (b" ", b"\t"):
+        raise ValueError("obsolete header line folding is not accepted")
+    name, sep, value = line[:-2].partition(b":")
+    if not sep or not _TOKEN.match(name):
+        raise ValueError("malformed header field name")
+    value = value.strip(b" \t")
+    if _BAD_VALUE.search(value):
+        raise ValueError("control characters in a header value")
+    return name, value
+
+
+def _check_content_length(earlier: bytes | None, value: bytes) -> None:
+    """Refuse a Content-Length that is not digits, or that differs from one already read:
+    two readers of the body must not disagree on where it ends."""
+    if earlier is not None and earlier != value:
+        raise ValueError("conflicting Content-Length fields")
+    if not value.isdigit():
+        raise ValueError("Content-Length is not a whole number")
+
+
 class StrictHeaderReader(cheroot_server.HeaderReader):
     """cheroot's header reader, refusing what a lenient one would guess at."""
 
@@ -88,22 +110,12 @@ class StrictHeaderReader(cheroot_server.HeaderReader):
             count += 1
             if count > MAX_HEADERS:
                 raise cheroot_errors.MaxSizeExceeded(f"more than {MAX_HEADERS} header fields")
-            if line[:1] in (b" ", b"\t"):
-                raise ValueError("obsolete header line folding is not accepted")
-            name, sep, value = line[:-2].partition(b":")
-            if not sep or not _TOKEN.match(name):
-                raise ValueError("malformed header field name")
-            value = value.strip(b" \t")
-            if _BAD_VALUE.search(value):
-                raise ValueError("control characters in a header value")
+            name, value = _header_field(line)
             if b"_" in name:
                 continue  # CGI maps "-" and "_" alike: such a name could pose as another
             key = name.title()
             if key == b"Content-Length":
-                if key in hdict and hdict[key] != value:
-                    raise ValueError("conflicting Content-Length fields")
-                if not value.isdigit():
-                    raise ValueError("Content-Length is not a whole number")
+                _check_content_length(hdict.get(key), value)
             if key in hdict and (key in _COMMA_SEPARATED or key == b"Transfer-Encoding"):
                 value = hdict[key] + b", " + value
             hdict[key] = value
@@ -271,7 +283,7 @@ class StrictRequest(cheroot_server.HTTPRequest):
         elif status.startswith("413"):
             msg = f"the body is over the server's limit of {self.server.max_request_body_size} bytes"
         text = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg or status[4:])
-        body = json.dumps({"payload": [], "message": text, "code": error_code(int(status[:3]))}).encode("ascii")
+        body = envelope([], text, error_code(int(status[:3])))
         head = (f"{self.server.protocol} {status}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("latin-1")
         self.close_connection = True
