@@ -213,7 +213,7 @@ def test_junit_carries_the_violation_text_in_each_failure(repo: pytest.Pytester)
 
 
 def test_xdist_gives_the_same_outcomes_as_a_serial_run(repo: pytest.Pytester) -> None:
-    serial = repo.runpytest_subprocess(*LEAN, "--junitxml=serial.xml")
+    serial = repo.runpytest_inprocess(*LEAN, "--junitxml=serial.xml")  # the workers are the processes at stake
     parallel = repo.runpytest_subprocess(*LEAN, "-n", "2", "--junitxml=parallel.xml")
     assert "2 workers" in parallel.stdout.str() or "gw1" in parallel.stdout.str(), parallel.stdout.str()
     expected = junit_outcomes(repo.path / "serial.xml")
@@ -232,7 +232,8 @@ def test_the_entry_point_loads_the_plugin_and_p_no_turns_it_off(repo: pytest.Pyt
     on = repo.runpytest_subprocess(*LEAN, "--collect-only", "-q")
     assert collected(on) == EXPECTED_NODEIDS, on.stdout.str()
 
-    off = repo.runpytest_subprocess(*LEAN, "--collect-only", "-q", "-p", "no:woowup_contract")
+    # the subprocess above proves the entry point; blocking it by name needs no second interpreter
+    off = repo.runpytest_inprocess(*LEAN, "--collect-only", "-q", "-p", "no:woowup_contract")
     assert collected(off) == {n for n in EXPECTED_NODEIDS if n.startswith("tests/")}, off.stdout.str()
     assert "Unknown config option: woowup_payloads" in off.stdout.str()
 
