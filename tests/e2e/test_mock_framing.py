@@ -305,6 +305,10 @@ def test_connections_past_the_limit_get_503_and_the_others_are_served() -> None:
     with MockServer(load_registry(), api_keys=[ALICE], max_connections=5) as server:
         idle = [socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(5)]
         try:
+            deadline = time.monotonic() + 20  # connected is not yet accepted: wait until the mock counts all 5
+            while server.open_connections < 5 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert server.open_connections == 5
             answer = exchange(server.port, head(server.port, "GET", "/v1/logs", "Connection: close"))
             assert statuses(answer) == [503], answer[:300]
             body = json.loads(answer.split(b"\r\n\r\n", 1)[1])

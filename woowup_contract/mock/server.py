@@ -102,6 +102,12 @@ class MockServer:
             raise RuntimeError(f"the mock server did not answer on {self.base_url} within {timeout:g} s")
         return self
 
+    @property
+    def open_connections(self) -> int:
+        """Client connections open now (0 when not serving): what ``max_connections`` counts."""
+        httpd = self._httpd
+        return 0 if httpd is None else httpd.open_connections
+
     def _serve(self) -> None:
         httpd = self._httpd
         assert httpd is not None
