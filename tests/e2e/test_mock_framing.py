@@ -308,6 +308,8 @@ def test_connections_past_the_limit_get_503_and_the_others_are_served() -> None:
             deadline = time.monotonic() + 20  # connected is not yet accepted: wait until the mock counts all 5
             while server.open_connections < 5 and time.monotonic() < deadline:
                 time.sleep(0.01)
+            if server.open_connections != 5:
+                server.check_errors()  # a server thread that died says why
             assert server.open_connections == 5
             answer = exchange(server.port, head(server.port, "GET", "/v1/logs", "Connection: close"))
             assert statuses(answer) == [503], answer[:300]
