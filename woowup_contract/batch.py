@@ -101,12 +101,20 @@ def _jobs_for(size: int) -> int:
     """Several workers only when the input is big enough to pay for starting them, and
     only from a process with one thread: forking a process whose other threads may hold a
     lock can deadlock the child (a program that embeds the CLI checks serially instead)."""
-    import threading
-
     cpus = os.cpu_count() or 1
-    if size < _PARALLEL_FROM_BYTES or cpus < 2 or threading.active_count() > 1 or not _can_fork():
+    if size < _PARALLEL_FROM_BYTES or cpus < 2 or _threads() > 1 or not _can_fork():
         return 1
     return min(cpus, 8)
+
+
+def _threads() -> int:
+    """The process' threads, native ones included (a library's own threads hold locks too)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # no procfs: the threads Python knows of
+        import threading
+
+        return threading.active_count()
 
 
 _PARALLEL_FROM_BYTES = 4 * 1024 * 1024
