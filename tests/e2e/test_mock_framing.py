@@ -303,6 +303,10 @@ def test_bad_deadlines_and_budgets_are_usage_errors(option: str, value: str, mes
 
 def test_connections_past_the_limit_get_503_and_the_others_are_served() -> None:
     with MockServer(load_registry(), api_keys=[ALICE], max_connections=5) as server:
+        deadline = time.monotonic() + 20  # the readiness probe's connection is closed, and no longer counted
+        while server.open_connections and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.open_connections == 0
         idle = [socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(5)]
         try:
             deadline = time.monotonic() + 20  # connected is not yet accepted: wait until the mock counts all 5
