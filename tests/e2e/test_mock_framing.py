@@ -4,6 +4,7 @@ stay intact, and the process' memory (VmRSS) stays bounded."""
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import re
@@ -85,8 +86,9 @@ def exchange(port: int, data: bytes, *, more: bytes = b"", repeat: int = 0) -> b
             for _ in range(repeat):
                 s.sendall(more)
             s.shutdown(socket.SHUT_WR)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server refused and closed: what it answered is still readable
+        except OSError as exc:  # the server refused and closed: what it answered is still readable
+            if not isinstance(exc, (BrokenPipeError, ConnectionResetError)) and exc.errno != errno.ENOTCONN:
+                raise
         answer = b""
         try:
             while chunk := s.recv(65536):
