@@ -15,7 +15,7 @@ import base64
 import json
 import re
 import urllib.parse
-from typing import IO, Any, Iterable
+from typing import IO, Any, Callable, Iterable
 
 MASK = "***"
 SECRET_NAME = re.compile(r"key|token|secret|pass|pwd|auth|sig|session|credential|bearer|jwt", re.IGNORECASE)
@@ -119,7 +119,8 @@ class Masker:
 class MaskedStream:
     """A text stream that masks every write: the last line of defence for the key."""
 
-    def __init__(self, stream: IO[str], mask: Masker) -> None:
+    def __init__(self, stream: IO[str], mask: Callable[[str], str]) -> None:
+        """``mask``: a ``Masker``, or anything that masks text the same way (the proxy's learning one)."""
         self.stream = stream
         self.mask = mask
 

@@ -69,7 +69,6 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser, positive_int: Callabl
 def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
     """Serve until SIGINT or SIGTERM, then write the report (and the HAR)."""
     from ..cli_common import open_output, registry_from, stop_signals
-    from ..endpoints import MaskedStream
     from ..urls import http_url
 
     upstream = http_url(args.upstream, what="--upstream")
@@ -90,9 +89,7 @@ def run_proxy(args: argparse.Namespace, out: IO[str]) -> int:
                     pass
             finally:
                 proxy.stop()
-        masked = MaskedStream(stream, proxy.mask)  # type: ignore[arg-type]
-        proxy.verdicts.write(args.format, masked)  # type: ignore[arg-type]
-        masked.flush()
+        proxy.write_report(args.format, stream)
     if args.record:
         proxy.write_har(args.record)
     return EXIT_FAILED if proxy.verdicts.failed else EXIT_OK

@@ -18,6 +18,7 @@ import zlib
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..endpoints import ConnectionProblem, Masker, connection_reason
+from ..masking import MaskedStream
 from ..model import Violation
 from ..report import one_line, pointer_label
 from ..wire import status_line
@@ -507,7 +508,10 @@ class ProxyServer:
         write_har(path, self.exchanges, self.mask)
 
     def write_report(self, fmt: str, stream: IO[str]) -> None:
-        self.verdicts.write(fmt, stream)
+        """The report of the exchanges so far, key masked: every caller gets it masked."""
+        masked = MaskedStream(stream, self.mask)
+        self.verdicts.write(fmt, masked)  # type: ignore[arg-type]
+        masked.flush()
 
     def report_text(self) -> str:
         """The text report of the exchanges so far, key masked."""
@@ -515,7 +519,7 @@ class ProxyServer:
 
         buffer = io.StringIO()
         self.write_report("text", buffer)
-        return self.mask(buffer.getvalue())
+        return buffer.getvalue()
 
     def check(self) -> None:
         """Raise TrafficViolation (an AssertionError) with the report when an exchange broke a contract."""
