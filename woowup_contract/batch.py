@@ -127,6 +127,7 @@ def _can_fork() -> bool:
 
 
 def check_parallel(checker: Checker, units: Iterable[Unit], max_bytes: int, jobs: int) -> Iterator[Result]:
+    import gc
     import multiprocessing
     import threading
 
@@ -146,14 +147,20 @@ def check_parallel(checker: Checker, units: Iterable[Unit], max_bytes: int, jobs
             sent.append(chunk)
             yield chunk
 
-    with context.Pool(jobs, initializer=_WORKER.start, initargs=(checker, max_bytes)) as pool:
-        try:
-            for results in pool.imap(_check_chunk, paced()):
-                window.release()
-                for unit, result in zip(sent.popleft(), results):
-                    yield _clean(unit) if result is None else result
-        finally:
-            stopped.set()
+    # Frozen, what the workers inherit (the compiled checker, the contracts) is never scanned by
+    # their garbage collector, nor written to by it: the pages stay shared instead of being copied.
+    gc.freeze()
+    try:
+        with context.Pool(jobs, initializer=_WORKER.start, initargs=(checker, max_bytes)) as pool:
+            try:
+                for results in pool.imap(_check_chunk, paced()):
+                    window.release()
+                    for unit, result in zip(sent.popleft(), results):
+                        yield _clean(unit) if result is None else result
+            finally:
+                stopped.set()
+    finally:
+        gc.unfreeze()
 
 
 def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str = "connectors.log-record",

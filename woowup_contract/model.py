@@ -268,7 +268,10 @@ class Result:
 
     @property
     def valid(self) -> bool:
-        return not any(v.severity == "error" for v in self.violations)
+        for v in self.violations:  # a loop, not any(genexpr): asked for every result of a run
+            if v.severity == "error":
+                return False
+        return True
 
     @property
     def errors(self) -> tuple[Violation, ...]:

@@ -13,19 +13,19 @@ from typing import Any, Iterable, Sequence
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
 _decoder = json.JSONDecoder()
+# The C scanner behind raw_decode, called directly: (value, end), StopIteration where no value starts.
+_scan_once = _decoder.scan_once  # type: ignore[attr-defined]  # (set by JSONDecoder.__init__)
 _UNKNOWN: Any = object()  # no parsed document to consult
 _WS = re.compile(r"[ \t\n\r]*")
+# One match per member: a key without escapes (most keys), its colon, and the blanks up to its value;
+# a key with an escape is read by ``scanstring``.
+_MEMBER = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
+# After a value: the comma and the blanks up to the next member or item (no match: the container ends).
+_NEXT = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 
 
 def _skip_ws(text: str, i: int) -> int:
     return _WS.match(text, i).end()  # type: ignore[union-attr]  # (an empty match always succeeds)
-
-
-def _skip_value(text: str, i: int) -> int:
-    try:
-        return _decoder.raw_decode(text, i)[1]
-    except (ValueError, RecursionError):
-        return len(text)
 
 
 def offset_of(text: str, parts: list[str]) -> int:
@@ -94,27 +94,40 @@ def _walk(text: str, i: int, here: tuple[str, ...], node: dict[str, Any], found:
 
 
 def _find_members(text: str, i: int, names: dict[str, Any], unique_keys: bool = False) -> dict[str, int]:
+    """Where the value of each member in ``names`` starts, reading the object at ``i`` member by
+    member: each key and what follows it up to the value in one match, each value skipped by the
+    C scanner."""
     i = _skip_ws(text, i + 1)
     found: dict[str, int] = {}
-    while i < len(text) and text[i] == '"':
-        try:
-            key, i = scanstring(text, i + 1)
-        except ValueError:
-            return found
-        i = _skip_ws(text, i)
-        if i >= len(text) or text[i] != ":":
-            return found
-        i = _skip_ws(text, i + 1)
+    wanted = len(names) if unique_keys else -1
+    member, after = _MEMBER.match, _NEXT.match
+    while True:
+        m = member(text, i)
+        if m is not None:
+            key, i = m.group(1), m.end()
+        else:  # a key with an escape, or no member here
+            if i >= len(text) or text[i] != '"':
+                return found
+            try:
+                key, i = scanstring(text, i + 1)
+            except ValueError:
+                return found
+            i = _skip_ws(text, i)
+            if i >= len(text) or text[i] != ":":
+                return found
+            i = _skip_ws(text, i + 1)
         if key in names:
             found[key] = i  # a repeated key: the last one wins
-            if unique_keys and len(found) == len(names):
-                break
-        i = _skip_ws(text, _skip_value(text, i))
-        if i < len(text) and text[i] == ",":
-            i = _skip_ws(text, i + 1)
-        else:
-            break
-    return found
+            if len(found) == wanted:
+                return found
+        try:
+            i = _scan_once(text, i)[1]
+        except (StopIteration, ValueError, RecursionError):
+            return found
+        m = after(text, i)
+        if m is None:
+            return found
+        i = m.end()
 
 
 def _find_items(text: str, i: int, indices: dict[str, Any]) -> dict[str, int]:
@@ -129,17 +142,21 @@ def _find_items(text: str, i: int, indices: dict[str, Any]) -> dict[str, int]:
         return found
     last = max(targets)
     i = _skip_ws(text, i + 1)
+    after = _NEXT.match
     k = 0
     while i < len(text) and text[i] != "]":
         if k in targets:
             found[targets[k]] = i
             if k == last:
                 return found
-        i = _skip_ws(text, _skip_value(text, i))
-        if i < len(text) and text[i] == ",":
-            i = _skip_ws(text, i + 1)
-        else:
+        try:
+            i = _scan_once(text, i)[1]
+        except (StopIteration, ValueError, RecursionError):
             return found
+        m = after(text, i)
+        if m is None:
+            return found
+        i = m.end()
         k += 1
     return found
 

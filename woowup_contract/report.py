@@ -31,15 +31,16 @@ class Summary:
 
     def add(self, result: Result) -> None:
         self.payloads += 1
-        if result.valid:
-            self.valid += 1
-        else:
-            self.invalid += 1
+        errors = 0
         for v in result.violations:
             if v.severity == "error":
-                self.errors += 1
-            else:
-                self.warnings += 1
+                errors += 1
+        if errors:  # what Result.valid says, counted in the same pass
+            self.invalid += 1
+        else:
+            self.valid += 1
+        self.errors += errors
+        self.warnings += len(result.violations) - errors
         if result.unreadable:
             self.unreadable += 1
 

@@ -132,6 +132,48 @@ def test_missing_member_is_located_at_its_parent_object(registry: Registry) -> N
     assert (error.pointer, error.line, error.column) == ("/stats/branches/total_updated", 3, 5)
 
 
+MANY = """{
+  "files": ["a.csv", 7, "b.csv\\r"],
+  "processingtime": 1552393800,
+  "stats": {
+    "customers": {"total_created": "1", "total_updated": 0, "total_failed": 0,
+      "per_branches": [
+        {"branch": "Palermo", "total_created": 1, "total_updated": 0, "total_failed": 0},
+        {"branch": "Belgrano\\r", "total_created": 1.5, "total_updated": 0}
+      ]},
+    "purchases": {"total_created": 0, "total_updated": 0, "total_failed": 0, "total_revenue": 10.5,
+      "total_invoice_items": 0, "per_branches": [{"bra\\u006ech": "Centro", "total_created": 0,
+      "total_updated": 0, "total_failed": "0", "total_revenue": 0, "total_invoice_items": 0}]},
+    "products": {"total_created": 0, "total_updated": 0},
+    "branches": {"total_created": 0, "total_updated": null}
+  }
+}
+"""
+
+
+def test_a_payload_with_many_violations_gets_each_line_and_column(registry: Registry) -> None:
+    """One walk over the text locates every violation: siblings skipped, an escaped key read,
+    a missing member at its parent, each value where a person would fix it."""
+    result = Checker(registry).check_text(MANY, "many.json")
+    assert [(v.pointer, v.rule, v.line, v.column) for v in result.violations] == [
+        ("/files/1", "type", 2, 22),
+        ("/files/2", "pattern", 2, 25),
+        ("/processingtime", "type", 3, 21),
+        ("/stats/customers/total_created", "type", 5, 36),
+        ("/stats/customers/per_branches/1/total_failed", "required", 8, 9),
+        ("/stats/customers/per_branches/1/branch", "pattern", 8, 20),
+        ("/stats/customers/per_branches/1/total_created", "type", 8, 51),
+        ("/stats/purchases/total_revenue", "type", 10, 95),
+        ("/stats/purchases/per_branches/0/total_failed", "type", 12, 43),
+        ("/stats/products/total_failed", "required", 13, 17),
+        ("/stats/branches/total_updated", "type", 14, 55),
+    ]
+    lines = MANY.splitlines()
+    starts = [lines[v.line - 1][v.column - 1:] for v in result.violations if v.line is not None]
+    assert [s[:4] for s in starts] == ["7, \"", '"b.c', "1552", '"1",', '{"br', '"Bel', "1.5,", "10.5", '"0",',
+                                       '{"to', "null"]
+
+
 # -- hints ----------------------------------------------------------------------------
 
 
