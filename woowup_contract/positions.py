@@ -12,6 +12,8 @@ import re
 from typing import Any, Iterable, Sequence
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
+import orjson
+
 _decoder = json.JSONDecoder()
 # The C scanner behind raw_decode, called directly: (value, end), StopIteration where no value starts.
 _scan_once = _decoder.scan_once  # type: ignore[attr-defined]  # (set by JSONDecoder.__init__)
@@ -22,6 +24,8 @@ _WS = re.compile(r"[ \t\n\r]*")
 _MEMBER = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
 # After a value: the comma and the blanks up to the next member or item (no match: the container ends).
 _NEXT = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
+_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
+_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _skip_ws(text: str, i: int) -> int:
@@ -79,7 +83,10 @@ def _walk(text: str, i: int, here: tuple[str, ...], node: dict[str, Any], found:
             node = {name: rest for name, rest in node.items() if name in value}
             if not node:
                 return
-        starts = _find_members(text, i, node, unique_keys)
+            only = _searched(text, i, value, node) if unique_keys and len(node) == 1 else None
+            starts = only if only is not None else _find_members(text, i, node, unique_keys)
+        else:
+            starts = _find_members(text, i, node, unique_keys)
     elif ch == "[":
         starts = _find_items(text, i, node)
     else:
@@ -91,6 +98,37 @@ def _walk(text: str, i: int, here: tuple[str, ...], node: dict[str, Any], found:
         elif type(value) is list and name.isdigit() and int(name) < len(value):
             inner = value[int(name)]
         _walk(text, start, here + (name,), node[name], found, unique_keys, inner)
+
+
+def _searched(text: str, i: int, value: dict[str, Any], node: dict[str, Any]) -> dict[str, int] | None:
+    """Where the one member ``node`` names starts, found by searching the text for its key instead
+    of reading the members before it; None where the search cannot be trusted.
+
+    Trusted when the key is a plain word, the object has no repeated key, no backslash comes
+    before the match (every string there reads as written) and no string in the members before
+    it (keys or values, at any depth, as the parser read them) holds the word: then the first
+    ``"word"`` after the brace can only be the member's own key."""
+    (name,) = node
+    if not _WORD.fullmatch(name):
+        return None
+    before = []
+    for key in value:
+        if key == name:
+            break
+        if name in key:
+            return None
+        before.append(value[key])
+    if before:
+        try:
+            if name.encode() in orjson.dumps(before):
+                return None
+        except orjson.JSONEncodeError:  # a number orjson cannot write: read the members instead
+            return None
+    at = text.find(f'"{name}"', i)
+    if at == -1 or text.find("\\", i, at) != -1:
+        return None
+    colon = _COLON.match(text, at + len(name) + 2)
+    return None if colon is None else {name: colon.end()}
 
 
 def _find_members(text: str, i: int, names: dict[str, Any], unique_keys: bool = False) -> dict[str, int]:

@@ -118,3 +118,22 @@ def test_without_repeated_keys_the_walk_stops_at_the_member_it_needs() -> None:
     assert offsets_of(TEXT, pointers, unique_keys=True) == offsets_of(TEXT, pointers)
     repeated = '{"a": 1, "b": {"c": 2}, "a": {"d": 3}}'
     assert repeated[offsets_of(repeated, [["a", "d"]])[("a", "d")]:].startswith("3}")  # the last "a" wins
+
+
+@pytest.mark.parametrize(("text", "pointer", "starts"), [
+    ('{"a": {"x": "stats"}, "stats": 1}', "/stats", "1}"),  # the word as an earlier value
+    ('{"a": {"stats": 0}, "stats": 1}', "/stats", "1}"),  # the word as an earlier, nested key
+    ('{"a": ["stats", {"b": "stats"}], "stats": 1}', "/stats", "1}"),
+    ('{"a": 1, "st\\u0061ts": 2, "b": {"stats": 3}}', "/stats", "2,"),  # the key itself escaped
+    ('{"a": "say \\"stats\\": 0", "stats": 1}', "/stats", "1}"),  # escaped quotes around the word
+    ('{"total_stats": 0, "stats_x": 0, "stats": 1}', "/stats", "1}"),  # the word inside earlier keys
+    ('{"a": 12, "b": "x12y", "12": 3}', "/12", "3}"),  # a word of digits
+    ('{"a": 1e5, "e5": {"e": 2}}', "/e5/e", "2}"),
+    ('{"big": 123456789012345678901234567890, "stats": 1}', "/stats", "1}"),  # a number orjson cannot write
+    ('{\n  "stats" :\n  {"stats": 1}}', "/stats/stats", "1}"),
+])
+def test_a_member_found_by_its_key_is_the_member_itself(text: str, pointer: str, starts: str) -> None:
+    """With no repeated key and the parsed document at hand, the one member wanted is found by
+    searching for its key: never at an earlier string that reads the same."""
+    located = offsets_of(text, [parts_from_pointer(pointer)], unique_keys=True, document=json.loads(text))
+    assert text[located[tuple(parts_from_pointer(pointer))]:].startswith(starts)
