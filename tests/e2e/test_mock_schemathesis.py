@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from tests.conftest import run_in_process
@@ -47,11 +46,10 @@ def _schemathesis(spec: Path, mock: MockServer, seed: int, *extra: str) -> str:
     return f"exit {result.returncode}\n{result.stdout}{result.stderr}"
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_schemathesis_finds_nothing_wrong_with_the_mock(tmp_path: Path, seed: int) -> None:
+def test_schemathesis_finds_nothing_wrong_with_the_mock(tmp_path: Path) -> None:
     spec = _export(tmp_path)
     with MockServer(load_registry()) as mock:
-        output = _schemathesis(spec, mock, seed, "--exclude-checks", "missing_required_header")
+        output = _schemathesis(spec, mock, 1, "--exclude-checks", "missing_required_header")
         journal = mock.journal()
     assert output.startswith("exit 0\n"), output
     assert "No issues found" in output and "Tested: 3" in output, output

@@ -226,7 +226,7 @@ def catalogue_cases() -> list[Any]:
 
 
 @pytest.mark.parametrize(("profile", "mutation"), catalogue_cases())
-@settings(max_examples=8)
+@settings(max_examples=4)
 @given(data=st.data())
 def test_each_catalogue_entry_breaks_what_it_says(profile: str, mutation: Any, data: st.DataObject) -> None:
     bad = data.draw(invalid_payloads(profile=profile, only=[mutation]))
@@ -237,7 +237,7 @@ def test_each_catalogue_entry_breaks_what_it_says(profile: str, mutation: Any, d
 
 @pytest.mark.parametrize("contract", CONTRACTS[1:])
 @pytest.mark.parametrize("profile", ["official", "strict"])
-@settings(max_examples=40)
+@settings(max_examples=15)
 @given(data=st.data())
 def test_endpoint_invalid_draws_fail_with_exactly_their_labels(contract: str, profile: str,
                                                                data: st.DataObject) -> None:

@@ -91,7 +91,7 @@ def json_texts(draw: st.DrawFn, depth: int = 0) -> str:
     return "{" + ", ".join(f"{json.dumps(k)} : {v}" for k, v in members) + "}"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(json_texts())
 def test_the_document_and_the_repeats_are_json_s(text: str) -> None:
     document, duplicates = seen(text)
