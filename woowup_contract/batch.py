@@ -149,7 +149,10 @@ def check_parallel(checker: Checker, units: Iterable[Unit], max_bytes: int, jobs
 
     # Frozen, what the workers inherit (the compiled checker, the contracts) is never scanned by
     # their garbage collector, nor written to by it: the pages stay shared instead of being copied.
-    gc.freeze()
+    # (A program that froze objects of its own keeps them frozen: only what we froze is thawed.)
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        gc.freeze()
     try:
         with context.Pool(jobs, initializer=_WORKER.start, initargs=(checker, max_bytes)) as pool:
             try:
@@ -160,7 +163,8 @@ def check_parallel(checker: Checker, units: Iterable[Unit], max_bytes: int, jobs
             finally:
                 stopped.set()
     finally:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
 
 
 def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str = "connectors.log-record",
