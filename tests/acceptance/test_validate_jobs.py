@@ -158,3 +158,32 @@ def test_a_process_with_other_threads_checks_serially_by_default() -> None:
     finally:
         release.set()
         other.join()
+
+
+def test_workers_leave_the_collector_as_they_found_it(registry: Any, tmp_path: Path) -> None:
+    """The objects frozen for the workers are thawed once they are done, and a program that
+    froze objects of its own before calling keeps them frozen."""
+    import gc
+
+    from woowup_contract.batch import check_parallel
+    from woowup_contract.checker import Checker
+    from woowup_contract.sources import Unit
+
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"p{i}.json"
+        path.write_text(json.dumps(_record(i)) if i != 1 else "{}")
+        paths.append(str(path))
+    units = [Unit(p, p) for p in paths]
+    checker = Checker(registry)
+    assert gc.get_freeze_count() == 0
+    verdicts = [r.valid for r in check_parallel(checker, units, 1 << 20, 2)]
+    assert verdicts == [True, False, True]
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert [r.valid for r in check_parallel(checker, units, 1 << 20, 2)] == verdicts
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
