@@ -42,6 +42,13 @@ settings.register_profile(
 )
 settings.load_profile("woowup-suite")
 
+# Hypothesis keeps its character tables (the UTF-8 codec's alone takes seconds of CPU to build) under
+# its storage directory, by default ``.hypothesis`` in the working directory. Every CLI process and
+# pytester run here starts in a fresh temporary directory and would build them again: the whole run,
+# its subprocesses included, shares the checkout's. It holds caches only; the profile keeps no
+# example database.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(__file__).resolve().parents[1] / ".hypothesis"))
+
 SCRIPT = Path(sys.executable).parent / "woowup-contract"
 
 # A record the official schema accepts and the strict profile finds nothing in.

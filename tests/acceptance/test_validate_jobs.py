@@ -89,7 +89,7 @@ def test_several_jobs_print_what_one_job_prints(run_module: Any, corpus: tuple[P
     one = run_module(*common, "--jobs", "1", cwd=root)
     assert one.returncode == 2, one  # missing.json is a usage error, after the report
     assert "Traceback" not in one.stderr, one
-    for jobs in ("2", "3"):
+    for jobs in ("2", "3") if fmt == "text" else ("2",):  # an uneven split once; each format at two
         many = run_module(*common, "--jobs", jobs, cwd=root)
         assert many.returncode == one.returncode, many
         assert many.stdout == one.stdout, f"--jobs {jobs} differs from --jobs 1{many}"
