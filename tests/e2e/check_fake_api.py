@@ -321,7 +321,7 @@ def _revenue_as_text(record: dict[str, Any], text: str | None) -> dict[str, Any]
 
 # -- running the CLI -------------------------------------------------------------------------
 
-FAST = ("--max-examples", "5", "--seed", "1")
+FAST = ("--max-examples", "3", "--seed", "1")
 
 
 def run_check(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -41,7 +41,7 @@ def test_check_on_the_embedded_mock_in_json_runs_every_check_and_the_scenario(tm
     assert all(r["valid"] and r["violations"] == [] for r in report["results"])
     assert report["summary"] == {"payloads": 3, "valid": 3, "invalid": 0}
     assert report["records_written"] and all(r["tagged"] for r in report["records_written"])
-    assert report["requests"] > 3 * 2 * 5
+    assert report["requests"] > 3 * 2 * int(FAST[FAST.index("--max-examples") + 1])  # operations × modes × examples
 
 
 def test_check_on_the_embedded_mock_in_junit() -> None:
