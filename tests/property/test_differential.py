@@ -191,14 +191,14 @@ def test_generated_records_get_the_reference_verdict(record: Any) -> None:
     assert valid
 
 
-@settings(CI, max_examples=400)
+@settings(CI, max_examples=300)
 @given(invalid_payloads())
 def test_labelled_invalid_records_get_the_reference_verdict(bad: InvalidPayload) -> None:
     valid, _ = assert_same_verdict(bad.payload)
     assert not valid
 
 
-@settings(CI, max_examples=300)
+@settings(CI, max_examples=200)
 @given(mangled())
 def test_mangled_records_get_the_reference_verdict(document: Any) -> None:
     assert_same_verdict(document)

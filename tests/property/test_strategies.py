@@ -237,7 +237,7 @@ def test_each_catalogue_entry_breaks_what_it_says(profile: str, mutation: Any, d
 
 @pytest.mark.parametrize("contract", CONTRACTS[1:])
 @pytest.mark.parametrize("profile", ["official", "strict"])
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(data=st.data())
 def test_endpoint_invalid_draws_fail_with_exactly_their_labels(contract: str, profile: str,
                                                                data: st.DataObject) -> None:
