@@ -140,7 +140,7 @@ def _find_members(text: str, i: int, names: dict[str, Any], unique_keys: bool = 
     i = _skip_ws(text, i + 1)
     found: dict[str, int] = {}
     wanted = len(names) if unique_keys else -1
-    member, after = _MEMBER.match, _NEXT.match
+    member = _MEMBER.match
     while True:
         m = member(text, i)
         if m is not None:
@@ -160,14 +160,20 @@ def _find_members(text: str, i: int, names: dict[str, Any], unique_keys: bool = 
             found[key] = i  # a repeated key: the last one wins
             if len(found) == wanted:
                 return found
-        try:
-            i = _scan_once(text, i)[1]
-        except (StopIteration, ValueError, RecursionError):
+        i = _next_start(text, i)
+        if i < 0:
             return found
-        m = after(text, i)
-        if m is None:
-            return found
-        i = m.end()
+
+
+def _next_start(text: str, i: int) -> int:
+    """Where the member or item after the value at ``i`` starts, past its comma; -1 where the
+    value is broken or its container ends."""
+    try:
+        i = _scan_once(text, i)[1]
+    except (StopIteration, ValueError, RecursionError):
+        return -1
+    m = _NEXT.match(text, i)
+    return -1 if m is None else m.end()
 
 
 def _find_items(text: str, i: int, indices: dict[str, Any]) -> dict[str, int]:
@@ -182,21 +188,15 @@ def _find_items(text: str, i: int, indices: dict[str, Any]) -> dict[str, int]:
         return found
     last = max(targets)
     i = _skip_ws(text, i + 1)
-    after = _NEXT.match
     k = 0
     while i < len(text) and text[i] != "]":
         if k in targets:
             found[targets[k]] = i
             if k == last:
                 return found
-        try:
-            i = _scan_once(text, i)[1]
-        except (StopIteration, ValueError, RecursionError):
+        i = _next_start(text, i)
+        if i < 0:
             return found
-        m = after(text, i)
-        if m is None:
-            return found
-        i = m.end()
         k += 1
     return found
 
