@@ -18,6 +18,7 @@ from check_fake_api import FakeApi
 from woowup_contract.loader import Registry
 from woowup_contract.mock import MockServer
 from woowup_contract.traffic import ProxyServer, TrafficViolation
+from woowup_contract.traffic.judge import Exchange
 
 KEY = "proxy-test-key-7f3a9c"
 
@@ -185,6 +186,21 @@ def test_an_unknown_path_and_a_wrong_method_are_request_violations(proxy: ProxyS
     unknown = requests.get(proxy.base_url + "/v2/nothing", headers=_auth(), timeout=10)
     wrong = requests.delete(proxy.base_url + "/v1/logs", headers=_auth(), timeout=10)
     assert unknown.status_code == 404 and wrong.status_code == 405  # the mock's answers, passed on
+    assert _rules(proxy, "request") == ["path", "method"]
+
+
+def test_verdicts_and_exchanges_come_back_in_arrival_order_whatever_order_they_were_judged(
+        proxy: ProxyServer) -> None:
+    """An exchange is queued for judging once its answer is sent, so on a busy proxy the next
+    exchange can be queued first: what the proxy gives back is still in the order requests came."""
+    proxy.clear()
+    first = Exchange(10_001, "GET", proxy.app.upstream + "/v2/first", status=404)
+    second = Exchange(10_002, "DELETE", proxy.app.upstream + "/v1/logs", status=405)
+    for exchange in (second, first):  # judged the wrong way round
+        proxy.app._begin()
+        proxy.app._finish(exchange, None)
+    assert [e.seq for e in proxy.exchanges] == [10_001, 10_002]
+    assert [r.exchange for r in proxy.results()] == sorted(r.exchange for r in proxy.results())
     assert _rules(proxy, "request") == ["path", "method"]
 
 

@@ -148,9 +148,17 @@ class ProxyApp:
             self.verdicts = Verdicts()
 
     def results(self) -> list[TrafficResult]:
+        """The verdicts so far, oldest exchange first: an exchange is queued for judging once its
+        answer is sent, so the next one on another connection can be queued before it."""
         self.wait_idle()
         with self._lock:
-            return list(self.verdicts.results)
+            return sorted(self.verdicts.results, key=lambda r: r.exchange)  # stable: request side first
+
+    def seen(self) -> list[Exchange]:
+        """The exchanges so far, in the order they arrived."""
+        self.wait_idle()
+        with self._lock:
+            return sorted(self.exchanges, key=lambda e: e.seq)
 
     def _begin(self) -> int:
         with self._lock:
@@ -484,8 +492,7 @@ class ProxyServer:
 
     @property
     def exchanges(self) -> list[Exchange]:
-        self.app.wait_idle()
-        return list(self.app.exchanges)
+        return self.app.seen()
 
     @property
     def verdicts(self) -> Verdicts:
