@@ -276,9 +276,13 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
     except OSError as exc:
         server.close()
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    # The process is ours: move the start-up heap (contracts, compiled schemas, modules) out
-    # of the collector's sight, so full collections stay short while requests come in.
-    gc.freeze()
+    # Move the start-up heap (contracts, compiled schemas, modules) out of the collector's sight,
+    # so full collections stay short while requests come in; thawed at the end, so a program
+    # running the command in its own process finds its collector as it was (one that froze
+    # objects of its own keeps them frozen).
+    froze = gc.get_freeze_count() == 0
+    if froze:
+        gc.freeze()
     try:
         with stop_signals() as stop:
             _announce(out, server, generated=keys is None, plan_text=_plan_text(server))
@@ -286,6 +290,8 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
                 pass
     finally:
         server.close()
+        if froze:
+            gc.unfreeze()
     kept = f"; records kept in {server.db}" if server.db else ""
     out.write(f"woowup-contract mock: stopped{kept}\n")
     out.flush()
