@@ -127,7 +127,6 @@ def _can_fork() -> bool:
 
 
 def check_parallel(checker: Checker, units: Iterable[Unit], max_bytes: int, jobs: int) -> Iterator[Result]:
-    import gc
     import multiprocessing
     import threading
 
@@ -147,24 +146,14 @@ def check_parallel(checker: Checker, units: Iterable[Unit], max_bytes: int, jobs
             sent.append(chunk)
             yield chunk
 
-    # Frozen, what the workers inherit (the compiled checker, the contracts) is never scanned by
-    # their garbage collector, nor written to by it: the pages stay shared instead of being copied.
-    # (A program that froze objects of its own keeps them frozen: only what we froze is thawed.)
-    ours = gc.get_freeze_count() == 0
-    if ours:
-        gc.freeze()
-    try:
-        with context.Pool(jobs, initializer=_WORKER.start, initargs=(checker, max_bytes)) as pool:
-            try:
-                for results in pool.imap(_check_chunk, paced()):
-                    window.release()
-                    for unit, result in zip(sent.popleft(), results):
-                        yield _clean(unit) if result is None else result
-            finally:
-                stopped.set()
-    finally:
-        if ours:
-            gc.unfreeze()
+    with context.Pool(jobs, initializer=_WORKER.start, initargs=(checker, max_bytes)) as pool:
+        try:
+            for results in pool.imap(_check_chunk, paced()):
+                window.release()
+                for unit, result in zip(sent.popleft(), results):
+                    yield _clean(unit) if result is None else result
+        finally:
+            stopped.set()
 
 
 def validate_paths(registry: Registry, inputs: Sequence[str], *, contract: str = "connectors.log-record",

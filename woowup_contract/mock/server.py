@@ -277,12 +277,9 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
         server.close()
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     # Move the start-up heap (contracts, compiled schemas, modules) out of the collector's sight,
-    # so full collections stay short while requests come in; thawed at the end, so a program
-    # running the command in its own process finds its collector as it was (one that froze
-    # objects of its own keeps them frozen).
-    froze = gc.get_freeze_count() == 0
-    if froze:
-        gc.freeze()
+    # so full collections stay short while requests come in; thawed when the mock stops, for a
+    # program that runs the command in its own process.
+    gc.freeze()
     try:
         with stop_signals() as stop:
             _announce(out, server, generated=keys is None, plan_text=_plan_text(server))
@@ -290,8 +287,7 @@ def run_cli(args: argparse.Namespace, out: IO[str]) -> int:
                 pass
     finally:
         server.close()
-        if froze:
-            gc.unfreeze()
+        gc.unfreeze()
     kept = f"; records kept in {server.db}" if server.db else ""
     out.write(f"woowup-contract mock: stopped{kept}\n")
     out.flush()
