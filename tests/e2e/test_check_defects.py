@@ -69,7 +69,10 @@ CASES = [
 def test_a_broken_server_fails_the_check_that_names_its_defect(
         defects: set[str], writes: bool, expected: set[tuple[str, str]],
         named: tuple[str, str, list[str]]) -> None:
-    report, _, said = _report(defects, *(["--allow-writes"] if writes else []))
+    # the 500 comes only past limit=50: 3 examples reach it on some schemathesis versions and miss it
+    # on 4.30; 5 reach it on every supported one
+    examples = ["--max-examples", "5"] if "crash" in defects else []
+    report, _, said = _report(defects, *(["--allow-writes"] if writes else []), *examples)
     assert _failed(report) == expected, said
     source, rule, words = named
     messages = _messages(report, source, rule)
