@@ -267,11 +267,17 @@ class Result:
     unreadable: bool = False
 
     @property
-    def valid(self) -> bool:
-        for v in self.violations:  # a loop, not any(genexpr): asked for every result of a run
+    def error_count(self) -> int:
+        """How many violations are errors (the rest are warnings): what decides ``valid``."""
+        count = 0
+        for v in self.violations:  # a loop, not sum(genexpr): asked for every result of a run
             if v.severity == "error":
-                return False
-        return True
+                count += 1
+        return count
+
+    @property
+    def valid(self) -> bool:
+        return self.error_count == 0
 
     @property
     def errors(self) -> tuple[Violation, ...]:

@@ -31,11 +31,8 @@ class Summary:
 
     def add(self, result: Result) -> None:
         self.payloads += 1
-        errors = 0
-        for v in result.violations:
-            if v.severity == "error":
-                errors += 1
-        if errors:  # what Result.valid says, counted in the same pass
+        errors = result.error_count
+        if errors:
             self.invalid += 1
         else:
             self.valid += 1

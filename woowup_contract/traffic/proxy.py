@@ -251,16 +251,12 @@ class ProxyApp:
         try:
             body = self._read_body(environ)
         except OSError as exc:  # a broken chunked coding (the HTTP layer's words), or the client went away
-            return self._refuse(exchange, start_response, 400, f"the body could not be read: {exc}; "
-                                                               "the proxy refused it")
+            return self._refuse(exchange, start_response, 400, "body", f"the body could not be read: {exc}; "
+                                                                       "the proxy refused it")
         request: list[Violation] | None = None
         if body is None:
-            exchange.answered_by_proxy, exchange.status = True, 413
-            request = [Violation("", "max-body", "error", f"the request body is over --max-body ({self.max_body} "
-                                                          "bytes); the proxy refused it")]
-            answer = self._own_answer(start_response, 413, request[0].message, headers=[("Connection", "close")])
-            self._finish(exchange, request)
-            return answer
+            return self._refuse(exchange, start_response, 413, "max-body", f"the request body is over --max-body "
+                                                                           f"({self.max_body} bytes); the proxy refused it")
         exchange.request_body = body
         if self.errors:
             request = self.judge.judge_request(method, path, query, headers, body)
@@ -358,11 +354,12 @@ class ProxyApp:
             response.close()
             return None, "", [], b"", f"the answer broke off: {connection_reason(exc)}"
 
-    def _refuse(self, exchange: Exchange, start_response: Callable[..., Any], status: int,
+    def _refuse(self, exchange: Exchange, start_response: Callable[..., Any], status: int, rule: str,
                 message: str) -> Iterable[bytes]:
-        """Answer a request the proxy cannot forward, and close: what was sent cannot be framed."""
+        """Answer a request body the proxy will not forward (a violation of ``rule``), and close:
+        what follows it on the connection cannot be framed."""
         exchange.answered_by_proxy, exchange.status = True, status
-        request = [Violation("", "body", "error", message)]
+        request = [Violation("", rule, "error", message)]
         answer = self._own_answer(start_response, status, message, headers=[("Connection", "close")])
         self._finish(exchange, request)
         return answer
