@@ -138,7 +138,7 @@ def pytest_configure(config: pytest.Config) -> None:
     main = settings_of(config)  # option, ini key or environment, as the main plugin resolved them
     _check_options(config, main.base_url)
     _check_distribution(config, main.base_url)
-    if config.pluginmanager.hasplugin("xdist"):
+    if _xdist_loaded(config):
         config.pluginmanager.register(_XdistHooks(), "woowup_contract-endpoints-xdist")
     config.stash[STATE_KEY] = _State(
         base_url=main.base_url, api_key=main.api_key,
@@ -171,13 +171,19 @@ def _check_options(config: pytest.Config, base_url: str | None) -> None:
 def _check_distribution(config: pytest.Config, base_url: str | None) -> None:
     """Under xdist without --dist loadgroup every worker runs the whole check: refused against
     a live API (it multiplies the request rate), a warning against the mock."""
-    if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None) \
+    if _xdist_loaded(config) and config.getoption("numprocesses", None) \
             and config.getoption("dist", "no") not in ("loadgroup", "no"):
         why = ("under pytest-xdist, every worker that gets an endpoint item runs the whole check; "
                "add --dist loadgroup so that one worker runs them")
         if base_url is not None:
             raise pytest.UsageError(f"woowup-contract: --woowup-endpoints against {base_url}: {why}")
         config.issue_config_time_warning(pytest.PytestConfigWarning(f"woowup-contract: {why}"), stacklevel=2)
+
+
+def _xdist_loaded(config: pytest.Config) -> bool:
+    """pytest-xdist is loaded, autoloaded (registered as ``xdist``) or named with ``-p xdist.plugin``
+    (registered under that name): its hooks are known either way."""
+    return hasattr(config.hook, "pytest_configure_node")
 
 
 def _seed(config: pytest.Config) -> int:
@@ -237,7 +243,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             groups[operation] = OperationChecks.from_parent(root, name=operation)
         item = EndpointCheckItem.from_parent(groups[operation], name=check, operation=operation, check=check)
         item.add_marker(MARKER)
-        if config.pluginmanager.hasplugin("xdist"):
+        if _xdist_loaded(config):
             item.add_marker(pytest.mark.xdist_group("woowup-endpoints"))  # one run with --dist loadgroup
         added.append(item)
     # reported like collected items, so "collected N items" counts them

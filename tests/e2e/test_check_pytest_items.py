@@ -83,20 +83,27 @@ def test_deselected_operations_are_not_exercised(project: pytest.Pytester, monke
     assert paths == {"/v1/logs"}, paths
 
 
+@pytest.mark.parametrize("named", [False, True], ids=["autoloaded", "named-with-p"])
 def test_xdist_without_loadgroup_is_refused_against_a_live_api(project: pytest.Pytester,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each worker would run every check: the request rate against the real API would double."""
+                                                              monkeypatch: pytest.MonkeyPatch, named: bool) -> None:
+    """Each worker would run every check: the request rate against the real API would double. With
+    autoloading off, pytest-xdist named as ``-p xdist.plugin`` is registered under that name: it is
+    found all the same."""
+    plugins = PLUGIN
+    if named:
+        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        plugins = ("-p", "woowup_contract.plugin", "-p", "xdist.plugin")
     with FakeApi(api_key=KEY) as api:
         monkeypatch.setenv("WOOWUP_BASE_URL", api.base_url)
         monkeypatch.setenv("WOOWUP_API_KEY", KEY)
-        refused = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "-n", "2")
+        refused = project.runpytest_inprocess(*plugins, "--woowup-endpoints", "-n", "2")
         assert refused.ret == pytest.ExitCode.USAGE_ERROR
         refused.stderr.fnmatch_lines(["*woowup-contract: --woowup-endpoints against http://127.0.0.1:*: under "
                                       "pytest-xdist, every worker *add --dist loadgroup*"])
         assert not api.requests
         # loadgroup is accepted: the refusal is the controller's, at configure time, so collecting shows it
         # without starting a worker (items inside workers run in the plugin's seed test)
-        grouped = project.runpytest_inprocess(*PLUGIN, "--woowup-endpoints", "-n", "1", "--dist", "loadgroup",
+        grouped = project.runpytest_inprocess(*plugins, "--woowup-endpoints", "-n", "1", "--dist", "loadgroup",
                                               "--collect-only", "-q", "-k", "stats or own")
         assert not api.requests
     assert grouped.ret == pytest.ExitCode.OK, grouped.stdout.str() + grouped.stderr.str()
