@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from plugin_repo import EXAMPLES, LEAN, RECORD
+from plugin_repo import EXAMPLES, RECORD, only_the_plugin
 
 SECRET = "s3cr3t-key-0123456789"
 
@@ -288,19 +288,21 @@ def test_woowup_api_points_at_the_base_url_with_the_key(
 
 
 def test_the_api_key_is_never_printed_by_a_whole_run(
-        pytester: pytest.Pytester, live_api: tuple[str, list[tuple[str, str | None]]]) -> None:
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+        live_api: tuple[str, list[tuple[str, str | None]]]) -> None:
     base_url, seen = live_api
+    help_text = pytester.runpytest("--help").stdout.str()
+    assert "--woowup-api-key=KEY" in help_text and "no ini key" in help_text
     pytester.makepyfile(API_TEST)
     pytester.makeini("[pytest]\nwoowup_payloads = *.json\n")
     pytester.makefile(".json", bad='{"files": 1}')
-    result = pytester.runpytest_subprocess(*LEAN, "--woowup-base-url", base_url, "--woowup-api-key", SECRET, "-vv",
-                                           "-l", "-rA", "--junitxml=report.xml", "--debug=debug.log")
+    result = pytester.runpytest_subprocess(*only_the_plugin(monkeypatch), "--woowup-base-url", base_url,
+                                           "--woowup-api-key", SECRET, "-vv", "-l", "-rA", "--junitxml=report.xml",
+                                           "--debug=debug.log")
     result.assert_outcomes(passed=1, failed=2)
     assert seen and seen[0][1] == f"Bearer {SECRET}"
     for text in (result.stdout.str(), result.stderr.str(), (pytester.path / "report.xml").read_text("utf-8")):
         assert SECRET not in text
-    help_text = pytester.runpytest("--help").stdout.str()
-    assert "--woowup-api-key=KEY" in help_text and "no ini key" in help_text
 
 
 def test_woowup_api_against_a_live_url_needs_a_key(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
