@@ -231,6 +231,18 @@ def run_script() -> RunCli:
     return run
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite runs in a directory of its own. ``python -m woowup_contract`` puts the working
+    directory first on ``sys.path``: started from the checkout, every CLI process the suite starts
+    would import the checkout's sources, compiling them each time where bytecode is not written,
+    instead of the package as installed, which is what a user runs."""
+    saved = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(saved)
+
+
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     """The bundled contracts, loaded once."""
