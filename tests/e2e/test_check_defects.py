@@ -97,8 +97,8 @@ def test_a_server_accepting_invalid_input_fails_negative_data_rejection() -> Non
 
 def test_a_timeout_is_a_failure_of_not_a_server_error_not_a_crash() -> None:
     with FakeApi(defects={"slow"}) as api:
-        proc = run_check("--base-url", api.base_url, "--api-key", api.api_key, "--timeout", "1", *LIVE)
+        proc = run_check("--base-url", api.base_url, "--api-key", api.api_key, "--timeout", "0.5", *LIVE)
     assert proc.returncode == 1, shown(proc)
-    assert "no answer within 1 s" in proc.stdout, shown(proc)
+    assert "no answer within 0.5 s" in proc.stdout, shown(proc)
     assert "[not_a_server_error]" in proc.stdout, shown(proc)
     assert "Traceback" not in proc.stderr, shown(proc)

@@ -1,4 +1,4 @@
-"""16 threads × 150 POSTs at once: nothing lost, nothing duplicated, every record listed
+"""16 threads × 100 POSTs at once: nothing lost, nothing duplicated, every record listed
 exactly once when the pages are walked, and the stats add up.
 
 The mock runs as ``woowup-contract mock --db FILE`` in its own process (so the writers
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-THREADS, POSTS = 16, 150
+THREADS, POSTS = 16, 100
 KEYS = ("writer-key-a", "writer-key-b")
 
 
