@@ -166,7 +166,7 @@ def expected_files(directory: Path) -> list[dict[str, Any]]:
 
 
 def test_a_duplicate_key_fixture_keeps_its_repeated_key_on_disk(tmp_path: Path) -> None:
-    run = cli("generate", "-n", "40", "--invalid", "--seed", "2", "--profile", "strict", "--out", str(tmp_path))
+    run = cli("generate", "-n", "100", "--invalid", "--seed", "2", "--profile", "strict", "--out", str(tmp_path))
     assert run.returncode == 0, run
     duplicates = [e for e in expected_files(tmp_path) if e["mutation"]["rule"] == "no-duplicate-keys"]
     assert duplicates
