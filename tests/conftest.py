@@ -244,6 +244,29 @@ def _outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(scope="session")
+def _plugin_paths_imported(registry: Registry) -> None:
+    """Once a process, a short endpoint check against the embedded mock and a proxy's judge
+    warmed up: what the plugin and the checks import only when a run needs it is then imported
+    here. pytester drops every module an in-process run imported when the run ends, so each run
+    would otherwise import (and rewrite the asserts of) the mock server, the proxy's judge and
+    the schemathesis machinery again: 1 to 4 s a run on Python 3.10."""
+    from woowup_contract.endpoints import Settings, embedded_mock, run_checks
+    from woowup_contract.strategies import payloads  # noqa: F401 - the woowup_strategies fixture's
+    from woowup_contract.traffic.judge import TrafficJudge
+
+    with embedded_mock(registry) as mock:
+        run_checks(registry, Settings(base_url=mock.base_url, api_key=mock.api_key, live=False, max_examples=1,
+                                      seed=0, only=frozenset({"GET /v1/logs"})))
+    TrafficJudge(registry).warm_up()
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, _plugin_paths_imported: None) -> pytest.Pytester:
+    """pytester, in a process where the plugin's lazily imported paths are imported already."""
+    return pytester
+
+
+@pytest.fixture(scope="session")
 def registry() -> Registry:
     """The bundled contracts, loaded once."""
     return load_registry()
