@@ -261,6 +261,17 @@ def _plugin_paths_imported(registry: Registry) -> None:
 
 
 @pytest.fixture
+def only_the_plugin(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
+    """Arguments for a pytest run that loads this plugin and xdist by name and autoloads nothing,
+    for runs that start processes (xdist workers, a pytest subprocess): an autoloading process also
+    rewrites the asserts of every installed plugin's modules it imports, and Hypothesis' and
+    schemathesis' are most of its start-up. The environment variable reaches the workers; the
+    test's in-process runs after it see it too."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    return ("-p", "woowup_contract.plugin", "-p", "xdist.plugin")
+
+
+@pytest.fixture
 def pytester(pytester: pytest.Pytester, _plugin_paths_imported: None) -> pytest.Pytester:
     """pytester, in a process where the plugin's lazily imported paths are imported already."""
     return pytester

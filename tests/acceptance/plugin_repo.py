@@ -95,15 +95,6 @@ def test_the_connector_posts_its_record(woowup_api, woowup_mock):
 # costs start-up time in every process, and schemathesis' alone is most of it.
 LEAN = ("-p", "no:schemathesis", "-p", "no:anyio", "-p", "no:randomly")
 
-
-def only_the_plugin(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
-    """Arguments for a run that starts processes (xdist workers, a pytest subprocess): it loads this
-    plugin and xdist by name and autoloads nothing. An autoloading process also rewrites the asserts
-    of every installed plugin's modules it imports; Hypothesis' and schemathesis' are most of its
-    start-up. The environment variable reaches the workers; in-process runs after it see it too."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    return ("-p", "woowup_contract.plugin", "-p", "xdist.plugin", "-p", "no:randomly")
-
 EXPECTED_NODEIDS = {
     "out/daily-run.json::payload",
     "out/documented-example.json::payload",

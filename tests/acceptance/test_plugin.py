@@ -22,7 +22,6 @@ from plugin_repo import (
     junit_nodeid,
     junit_outcomes,
     make_connector_repo,
-    only_the_plugin,
 )
 
 from woowup_contract import __version__
@@ -214,10 +213,9 @@ def test_junit_carries_the_violation_text_in_each_failure(repo: pytest.Pytester)
 
 
 def test_xdist_gives_the_same_outcomes_as_a_serial_run(repo: pytest.Pytester,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    plugins = only_the_plugin(monkeypatch)
-    serial = repo.runpytest_inprocess(*plugins, "--junitxml=serial.xml")  # the workers are the processes at stake
-    parallel = repo.runpytest_inprocess(*plugins, "-n", "2", "--junitxml=parallel.xml")  # its workers are processes
+                                                       only_the_plugin: tuple[str, ...]) -> None:
+    serial = repo.runpytest_inprocess(*only_the_plugin, "--junitxml=serial.xml")  # the workers are the processes at stake
+    parallel = repo.runpytest_inprocess(*only_the_plugin, "-n", "2", "--junitxml=parallel.xml")  # workers: processes
     assert "2 workers" in parallel.stdout.str() or "gw1" in parallel.stdout.str(), parallel.stdout.str()
     expected = junit_outcomes(repo.path / "serial.xml")
     assert set(expected) == EXPECTED_NODEIDS

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from plugin_repo import EXAMPLES, RECORD, only_the_plugin
+from plugin_repo import EXAMPLES, RECORD
 
 SECRET = "s3cr3t-key-0123456789"
 
@@ -288,7 +288,7 @@ def test_woowup_api_points_at_the_base_url_with_the_key(
 
 
 def test_the_api_key_is_never_printed_by_a_whole_run(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+        pytester: pytest.Pytester, request: pytest.FixtureRequest,
         live_api: tuple[str, list[tuple[str, str | None]]]) -> None:
     base_url, seen = live_api
     help_text = pytester.runpytest("--help").stdout.str()
@@ -296,7 +296,8 @@ def test_the_api_key_is_never_printed_by_a_whole_run(
     pytester.makepyfile(API_TEST)
     pytester.makeini("[pytest]\nwoowup_payloads = *.json\n")
     pytester.makefile(".json", bad='{"files": 1}')
-    result = pytester.runpytest_subprocess(*only_the_plugin(monkeypatch), "--woowup-base-url", base_url,
+    plugins = request.getfixturevalue("only_the_plugin")  # after --help, which needs the autoloaded plugin
+    result = pytester.runpytest_subprocess(*plugins, "--woowup-base-url", base_url,
                                            "--woowup-api-key", SECRET, "-vv", "-l", "-rA", "--junitxml=report.xml",
                                            "--debug=debug.log")
     result.assert_outcomes(passed=1, failed=2)

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from plugin_repo import RECORD, only_the_plugin
+from plugin_repo import RECORD
 
 GOOD = json.dumps(RECORD)
 OTHER_GOOD = json.dumps(dict(RECORD, files=["other.csv"]))
@@ -56,12 +56,12 @@ def pytest_sessionstart(session):
 
 
 def test_every_xdist_worker_uses_the_seed_the_header_shows(pytester: pytest.Pytester,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+                                                           only_the_plugin: tuple[str, ...]) -> None:
     pytester.makeconftest(SEED_PROBE)
     pytester.makepyfile("def test_a():\n    pass\n\n\ndef test_b():\n    pass\n")
     # the controller runs in-process; the two workers it forks are the processes at stake. One
     # endpoint item comes along: the embedded mock starts and answers inside a worker
-    result = pytester.runpytest_inprocess(*only_the_plugin(monkeypatch), "-n", "2", "--dist", "loadgroup", "--woowup-endpoints",
+    result = pytester.runpytest_inprocess(*only_the_plugin, "-p", "no:randomly", "-n", "2", "--dist", "loadgroup", "--woowup-endpoints",
                                           "--woowup-endpoints-max-examples", "2", "-k",
                                           "test_a or test_b or (stats and auth_enforced)")
     result.assert_outcomes(passed=3, deselected=result.parseoutcomes().get("deselected", 0))

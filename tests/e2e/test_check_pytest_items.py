@@ -84,15 +84,12 @@ def test_deselected_operations_are_not_exercised(project: pytest.Pytester, monke
 
 
 @pytest.mark.parametrize("named", [False, True], ids=["autoloaded", "named-with-p"])
-def test_xdist_without_loadgroup_is_refused_against_a_live_api(project: pytest.Pytester,
+def test_xdist_without_loadgroup_is_refused_against_a_live_api(project: pytest.Pytester, request: pytest.FixtureRequest,
                                                               monkeypatch: pytest.MonkeyPatch, named: bool) -> None:
     """Each worker would run every check: the request rate against the real API would double. With
     autoloading off, pytest-xdist named as ``-p xdist.plugin`` is registered under that name: it is
     found all the same."""
-    plugins = PLUGIN
-    if named:
-        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-        plugins = ("-p", "woowup_contract.plugin", "-p", "xdist.plugin")
+    plugins = request.getfixturevalue("only_the_plugin") if named else PLUGIN
     with FakeApi(api_key=KEY) as api:
         monkeypatch.setenv("WOOWUP_BASE_URL", api.base_url)
         monkeypatch.setenv("WOOWUP_API_KEY", KEY)
