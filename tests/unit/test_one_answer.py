@@ -202,6 +202,27 @@ def test_one_progress_line_for_steps_and_counts() -> None:
     assert Progress(io.StringIO()).enabled is False
 
 
+def test_steps_redraw_at_most_every_interval_and_verdict_lines_always_show(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    screen = Terminal()
+    progress = Progress(screen, every=0.1)
+    progress("GET /v1/logs  positive requests  1/3")  # the first step draws at once
+    clock[0] += 0.05
+    progress("GET /v1/logs  negative requests  1/3")  # too soon: skipped
+    progress("GET /v1/logs  not_a_server_error  passed", True)  # a verdict line is never skipped
+    clock[0] += 0.05
+    progress("GET /v1/logs  auth_enforced  without a key")  # 0.05 s after the verdict line: skipped
+    clock[0] += 0.1
+    progress("GET /v1/logs  auth_enforced  with a wrong key")
+    shown = screen.getvalue()
+    assert "negative requests" not in shown and "without a key" not in shown, shown
+    assert shown.startswith("\rGET /v1/logs  positive requests  1/3"), shown
+    assert "not_a_server_error  passed\n" in shown and shown.endswith("\rGET /v1/logs  auth_enforced  with a wrong key")
+
+
 # -- -o FILE ------------------------------------------------------------------------------------
 
 
