@@ -15,14 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import IO, Callable, Sequence
+from pathlib import Path
+from typing import IO, Callable, Mapping, Sequence
 
 from . import __version__
 from .cli_common import non_negative_int, open_output, positive_int, positive_seconds, registry_from
 from .exits import EXIT_FAILED, EXIT_USAGE, UsageError
 from .report import FORMATS
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "hypothesis_home", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -212,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every line it prints, usage errors included, goes through the masking."""
     from .masking import MaskedStream, Masker, secrets_in_argv
 
+    if argv is None:  # the program, in a process of its own (not a caller's, whose Hypothesis it would move)
+        where = hypothesis_home(os.environ)
+        if where is not None:
+            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = where
     argv = list(sys.argv[1:] if argv is None else argv)
     mask = Masker(*secrets_in_argv(argv, os.environ))
     saved = sys.stdout, sys.stderr
@@ -222,6 +227,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     finally:
         sys.stdout, sys.stderr = saved
+
+
+def hypothesis_home(environ: Mapping[str, str]) -> str | None:
+    """Where the program's Hypothesis keeps its caches (the Unicode tables ``check`` needs, a few
+    seconds of CPU to build): the user's cache directory, shared by every run wherever it starts,
+    and not the ``.hypothesis`` folder Hypothesis would leave in the working directory, a
+    connector's repository. None when ``HYPOTHESIS_STORAGE_DIRECTORY`` already says where, or when
+    there is no home to find one in (Hypothesis' own default then stands)."""
+    if environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return None
+    try:
+        if sys.platform == "win32":
+            base = Path(environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        elif sys.platform == "darwin":
+            base = Path.home() / "Library" / "Caches"
+        else:  # the XDG base directories: a relative XDG_CACHE_HOME is to be ignored
+            xdg = environ.get("XDG_CACHE_HOME", "")
+            base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    except RuntimeError:  # no home directory to be found
+        return None
+    return str(base / "woowup-contract" / "hypothesis")
 
 
 def _main(argv: list[str]) -> int:

@@ -280,3 +280,40 @@ def test_the_python_api_gives_the_cli_s_violations(capsys: pytest.CaptureFixture
         assert result.to_dict() == reported
     parsed = woowup_contract.validate(copy.deepcopy(record(purchases=purchases(12.5))))
     assert [(v.pointer, v.rule) for v in parsed.violations] == [("/stats/purchases/total_revenue", "type")]
+
+
+# -- Hypothesis' caches --------------------------------------------------------------------------
+
+
+def test_check_leaves_no_hypothesis_folder_in_the_project_and_keeps_its_caches_for_the_next_run(
+        tmp_path: Path) -> None:
+    import shutil
+
+    project, cache = tmp_path / "connector", tmp_path / "cache"
+    project.mkdir()
+    home = cache / "woowup-contract" / "hypothesis"
+    shared = Path(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"]) / "unicode_data"
+    if shared.is_dir():  # the suite's tables, so the run does not spend seconds building them again
+        shutil.copytree(shared, home / "unicode_data")
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    env["XDG_CACHE_HOME"] = str(cache)
+    proc = subprocess.run([sys.executable, "-m", "woowup_contract", "check", "--max-examples", "1", "--seed", "1"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # without the cache home, Hypothesis would have built its tables in the project's .hypothesis
+    assert sorted(p.name for p in project.iterdir()) == [], list(project.iterdir())
+    assert list((home / "unicode_data").glob("*/codec-*utf-8*")), list(home.rglob("*"))
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"HYPOTHESIS_STORAGE_DIRECTORY": "/srv/h"}, None),  # said already: left alone
+    ({"XDG_CACHE_HOME": "/srv/cache"}, "/srv/cache/woowup-contract/hypothesis"),
+    ({"XDG_CACHE_HOME": "relative/cache"}, "~/.cache/woowup-contract/hypothesis"),  # ignored, as the spec says
+    ({}, "~/.cache/woowup-contract/hypothesis"),
+])
+def test_the_program_s_hypothesis_home(environ: dict[str, str], expected: str | None,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from woowup_contract.cli import hypothesis_home
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert hypothesis_home(environ) == (expected and os.path.expanduser(expected))
