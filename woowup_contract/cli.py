@@ -230,8 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def hypothesis_home(environ: Mapping[str, str]) -> str | None:
-    """Where the program's Hypothesis keeps its caches (the Unicode tables ``check`` needs, a few
-    seconds of CPU to build): the user's cache directory, shared by every run wherever it starts,
+    """Where the program's Hypothesis keeps its caches (the Unicode tables ``check`` needs, a second
+    or more of CPU to build): the user's cache directory, shared by every run wherever it starts,
     and not the ``.hypothesis`` folder Hypothesis would leave in the working directory, a
     connector's repository. None when ``HYPOTHESIS_STORAGE_DIRECTORY`` already says where, or when
     there is no home to find one in (Hypothesis' own default then stands)."""
