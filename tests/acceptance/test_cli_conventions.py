@@ -305,15 +305,19 @@ def test_check_leaves_no_hypothesis_folder_in_the_project_and_keeps_its_caches_f
     assert list((home / "unicode_data").glob("*/codec-*utf-8*")), list(home.rglob("*"))
 
 
-@pytest.mark.parametrize(("environ", "expected"), [
-    ({"HYPOTHESIS_STORAGE_DIRECTORY": "/srv/h"}, None),  # said already: left alone
-    ({"XDG_CACHE_HOME": "/srv/cache"}, "/srv/cache/woowup-contract/hypothesis"),
-    ({"XDG_CACHE_HOME": "relative/cache"}, "~/.cache/woowup-contract/hypothesis"),  # ignored, as the spec says
-    ({}, "~/.cache/woowup-contract/hypothesis"),
+@pytest.mark.parametrize(("platform", "environ", "expected"), [
+    ("linux", {"HYPOTHESIS_STORAGE_DIRECTORY": "/srv/h"}, None),  # said already: left alone
+    ("win32", {"HYPOTHESIS_STORAGE_DIRECTORY": "/srv/h", "LOCALAPPDATA": "/srv/local"}, None),
+    ("linux", {"XDG_CACHE_HOME": "/srv/cache"}, "/srv/cache/woowup-contract/hypothesis"),
+    ("linux", {"XDG_CACHE_HOME": "relative/cache"}, "~/.cache/woowup-contract/hypothesis"),  # ignored, as the spec says
+    ("linux", {}, "~/.cache/woowup-contract/hypothesis"),
+    ("darwin", {"XDG_CACHE_HOME": "/srv/cache"}, "~/Library/Caches/woowup-contract/hypothesis"),
+    ("win32", {"LOCALAPPDATA": "/srv/local", "XDG_CACHE_HOME": "/srv/cache"}, "/srv/local/woowup-contract/hypothesis"),
+    ("win32", {}, "~/AppData/Local/woowup-contract/hypothesis"),
 ])
-def test_the_program_s_hypothesis_home(environ: dict[str, str], expected: str | None,
+def test_the_program_s_hypothesis_home(platform: str, environ: dict[str, str], expected: str | None,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from woowup_contract.cli import hypothesis_home
 
-    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", platform)
     assert hypothesis_home(environ) == (expected and os.path.expanduser(expected))
